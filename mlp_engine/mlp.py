@@ -1,0 +1,483 @@
+"""The paper's `MLP` (section 4.3): forward pass, backpropagation and mini-batch training.
+
+Unlike the paper's Algorithm 1, nothing loops over the samples of a batch: the m samples are the
+rows of every matrix, so eq. 13 for all of them is one matrix product, and eqs. 14-15 summed
+over the batch (as eqs. 30-31 need) are one more each.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import metrics
+from .costs import check_pairing, get_cost
+from .layers import DenseLayer
+from .operations import get_activation
+from .optimizers import get_optimizer
+
+FORMAT = "mlp_engine.MLP"
+FORMAT_VERSION = 1
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite; the model's weights are left at their last finite state."""
+
+    def __init__(self, epoch: int, loss: float):
+        super().__init__(
+            f"training diverged at epoch {epoch}: the loss became {loss}; the weights were "
+            "restored to their values before that epoch (try a smaller learning rate)"
+        )
+        self.epoch, self.loss = epoch, loss
+
+
+@dataclass
+class LayerBackprop:
+    """One layer's share of backpropagation for a batch of m samples.
+
+    delta: (m, n_h), delta^{x,l} for every sample x (eqs. 12-13);
+    dW: (n_h, n_x) and db: (n_h,), dC/dW^l and dC/db^l of the batch cost, the means over the
+    batch of eqs. 15 and 14 plus the regularisation terms.
+    """
+
+    delta: np.ndarray
+    dW: np.ndarray
+    db: np.ndarray
+
+
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _non_negative(name: str, value) -> float:
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return value
+
+
+class MLP:
+    """A multilayer perceptron trained by mini-batch gradient descent and backpropagation.
+
+    `n_h` is the width of each of `n_hidden_layers` hidden layers, as in the paper, or a list of
+    widths, which then alone sets the hidden layers (an empty list: no hidden layer).
+    """
+
+    def __init__(
+        self,
+        n_x: int,
+        n_h: "int | list[int]",
+        n_y: int,
+        learning_rate: float = 0.01,
+        n_hidden_layers: int = 1,
+        cost: str = "mse",
+        hidden_activation: str = "relu",
+        output_activation: str = "linear",
+        optimizer: str = "sgd",
+        l1: float = 0.0,
+        l2: float = 0.0,
+        seed: int | None = None,
+        dtype=np.float64,
+        init: str = "glorot_uniform",
+    ):
+        self.n_x, self.n_y = _positive_int("n_x", n_x), _positive_int("n_y", n_y)
+        if isinstance(n_h, list | tuple):
+            hidden = [_positive_int("every hidden width", w) for w in n_h]
+        else:
+            if isinstance(n_hidden_layers, bool) or not isinstance(n_hidden_layers, int):
+                raise ValueError(f"n_hidden_layers must be an integer, got {n_hidden_layers!r}")
+            if n_hidden_layers < 0:
+                raise ValueError(f"n_hidden_layers must be >= 0, got {n_hidden_layers}")
+            hidden = [_positive_int("n_h", n_h)] * n_hidden_layers
+        self.n_h = hidden
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.cost = get_cost(cost)
+        self.hidden_activation = get_activation(hidden_activation)
+        self.output_activation = get_activation(output_activation)
+        check_pairing(self.cost, self.output_activation.name)
+        self.fused = self.cost.fused_activation == self.output_activation.name
+        self.l1, self.l2 = _non_negative("l1", l1), _non_negative("l2", l2)
+        self.seed = seed
+        self.init = init
+        self.rng = np.random.default_rng(seed)
+        self.optimizer = get_optimizer(optimizer, 1.0)
+        self.learning_rate = learning_rate
+
+        widths = [self.n_x, *hidden, self.n_y]
+        self.sequential = [
+            DenseLayer(
+                n_in,
+                n_out,
+                self.output_activation if i == len(widths) - 2 else self.hidden_activation,
+                self.rng,
+                init,
+                self.dtype,
+            )
+            for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=True))
+        ]
+        self._bind_parameters()
+        self.activations_cache: list[np.ndarray] = []
+        self.weighted_inputs_cache: list[np.ndarray] = []
+
+    def _bind_parameters(self) -> None:
+        """Keep every parameter in one flat vector `theta`, weights first: [W^1..W^L, b^1..b^L].
+
+        Each layer's W and b become views into `theta`, and `grad` has the same layout, so an
+        optimiser step and the L1/L2 terms are whole-vector operations.
+        """
+        shapes = [layer.W.shape for layer in self.sequential]
+        self.n_weights = sum(n_h * n_x for n_h, n_x in shapes)
+        n_parameters = self.n_weights + sum(n_h for n_h, _ in shapes)
+        self.theta = np.empty(n_parameters, self.dtype)
+        self.grad = np.zeros(n_parameters, self.dtype)
+        self._grad_views = []
+        w_offset, b_offset = 0, self.n_weights
+        for layer, (n_h, n_x) in zip(self.sequential, shapes, strict=True):
+            views = []
+            for vector in (self.theta, self.grad):
+                W = vector[w_offset : w_offset + n_h * n_x].reshape(n_h, n_x)
+                views.append((W, vector[b_offset : b_offset + n_h]))
+            layer.bind(*views[0])
+            self._grad_views.append(views[1])
+            w_offset, b_offset = w_offset + n_h * n_x, b_offset + n_h
+
+    # -- hyperparameters ---------------------------------------------------------------------
+    @property
+    def learning_rate(self) -> float:
+        """eta of eqs. 30-31; may be changed between steps."""
+        return self.optimizer.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        value = float(value)
+        if not np.isfinite(value) or value <= 0:
+            raise ValueError(f"learning_rate must be a finite number > 0, got {value!r}")
+        self.optimizer.learning_rate = value
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.cost.name != "mse"
+
+    @property
+    def cache(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """(activations_cache, weighted_inputs_cache) of the last forward pass, as in the paper.
+
+        activations_cache is [a^0 = X, a^1, ..., a^L]; weighted_inputs_cache is [z^1, ..., z^L].
+        """
+        return self.activations_cache, self.weighted_inputs_cache
+
+    def parameters(self) -> list[np.ndarray]:
+        """[W^1, b^1, W^2, b^2, ...], the arrays themselves."""
+        return [theta for layer in self.sequential for theta in (layer.W, layer.b)]
+
+    # -- input checks --------------------------------------------------------------------------
+    def check_inputs(self, X) -> np.ndarray:
+        """X as an (m, n_x) array of the model's dtype, or a ValueError naming the problem."""
+        X = np.asarray(X, dtype=self.dtype)
+        if X.ndim == 1 and X.shape[0] == self.n_x:
+            X = X[None, :]
+        if X.ndim != 2 or X.shape[1] != self.n_x or X.shape[0] == 0:
+            raise ValueError(f"X must have shape (m, {self.n_x}) with m >= 1, got {X.shape}")
+        if not np.isfinite(X).all():
+            raise ValueError("X contains NaN or infinite values")
+        return X
+
+    def check_targets(self, Y, m: int) -> np.ndarray:
+        """Y as (m, n_y) targets; integer class labels of shape (m,) are one-hot encoded."""
+        Y = np.asarray(Y)
+        if Y.ndim == 1 and self.n_y > 1:
+            if not np.issubdtype(Y.dtype, np.integer):
+                raise ValueError(
+                    f"1-D targets must be integer class labels for {self.n_y} outputs, "
+                    f"got dtype {Y.dtype}; or pass Y of shape (m, {self.n_y})"
+                )
+            if Y.size and (Y.min() < 0 or Y.max() >= self.n_y):
+                raise ValueError(
+                    f"class labels must lie in 0..{self.n_y - 1}, got {Y.min()}..{Y.max()}"
+                )
+            Y = np.eye(self.n_y, dtype=self.dtype)[Y]
+        elif Y.ndim == 1:
+            Y = Y[:, None]
+        Y = Y.astype(self.dtype, copy=False)
+        if Y.shape != (m, self.n_y):
+            raise ValueError(f"Y must have shape ({m}, {self.n_y}) to match X, got {Y.shape}")
+        if not np.isfinite(Y).all():
+            raise ValueError("Y contains NaN or infinite values")
+        if self.is_classifier and (Y.min() < 0 or Y.max() > 1):
+            raise ValueError(
+                f"{self.cost.name} targets must lie in [0, 1] (class labels 0/1 or one-hot)"
+            )
+        return Y
+
+    # -- forward pass ---------------------------------------------------------------------------
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        a = X
+        self.activations_cache = [a]
+        self.weighted_inputs_cache = []
+        for layer in self.sequential:
+            z, a = layer(a)  # eqs. 32-33
+            self.weighted_inputs_cache.append(z)
+            self.activations_cache.append(a)
+        return a
+
+    def forward(self, X) -> np.ndarray:
+        """The forward pass (section 4.3): returns a^L and fills the caches."""
+        return self._forward(self.check_inputs(X))
+
+    def predict(self, X) -> np.ndarray:
+        """a^L for each row of X, the network's prediction, shape (m, n_y)."""
+        return self.forward(X)
+
+    def predict_classes(self, X) -> np.ndarray:
+        """Integer class labels: a > 0.5 for one output, the arg-max of a^L for several."""
+        a = self.forward(X)
+        return (a[:, 0] > 0.5).astype(np.int64) if self.n_y == 1 else a.argmax(axis=1)
+
+    # -- cost --------------------------------------------------------------------------------------
+    def _regularization(self) -> float:
+        """l1 sum|W| + (l2 / 2) sum W^2 over every weight matrix (biases are not penalised)."""
+        weights = self.theta[: self.n_weights]
+        penalty = 0.0
+        if self.l1:
+            penalty += self.l1 * float(np.abs(weights).sum())
+        if self.l2:
+            penalty += 0.5 * self.l2 * float(weights @ weights)
+        return penalty
+
+    def _cost(self, Y: np.ndarray) -> float:
+        """C of the last forward pass: eq. 7 plus l1 sum|W| + (l2/2) sum W^2."""
+        if self.fused:
+            z = self.weighted_inputs_cache[-1]
+            data_cost = float(self.cost.fused_sample_costs(z, Y).mean())
+        else:
+            data_cost = self.cost(self.activations_cache[-1], Y)
+        return data_cost + self._regularization()
+
+    def loss(self, X, Y) -> float:
+        """The cost C on (X, Y), regularisation included: what `gradients` differentiates."""
+        X = self.check_inputs(X)
+        Y = self.check_targets(Y, X.shape[0])
+        self._forward(X)
+        return self._cost(Y)
+
+    def evaluate(self, X, Y) -> dict[str, float]:
+        """{"loss": C, "accuracy": ...} for a classifier, {"loss": C, "r2": ...} for a regressor."""
+        X = self.check_inputs(X)
+        Y = self.check_targets(Y, X.shape[0])
+        return self._evaluate(X, Y)
+
+    def _evaluate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, float]:
+        a = self._forward(X)
+        score = metrics.accuracy(a, Y) if self.is_classifier else metrics.r2_score(a, Y)
+        return {"loss": self._cost(Y), "accuracy" if self.is_classifier else "r2": score}
+
+    # -- backward pass --------------------------------------------------------------------------
+    def output_delta(self, Y: np.ndarray) -> np.ndarray:
+        """Eq. 12, delta^L = nabla_a C o phi'(z^L), for every sample of the last forward pass.
+
+        For sigmoid + binary cross-entropy and softmax + categorical cross-entropy the product
+        simplifies to (a^L - y) (scaled as the cost is); softmax with any other cost uses its
+        exact Jacobian-vector product, since its Jacobian is not diagonal.
+        """
+        a, z = self.activations_cache[-1], self.weighted_inputs_cache[-1]
+        if self.fused:
+            return self.cost.fused_delta(a, Y)
+        return self.output_activation.vjp(z, a, self.cost.gradient(a, Y))
+
+    def _backward(self, Y: np.ndarray) -> list[np.ndarray]:
+        """Fill `grad` with nabla_theta C of the last forward pass; return every layer's delta."""
+        A, Z = self.activations_cache, self.weighted_inputs_cache
+        deltas = [self.output_delta(Y)]
+        for l in range(len(self.sequential) - 1, -1, -1):  # noqa: E741 (the paper's l)
+            delta, (dW, db) = deltas[0], self._grad_views[l]
+            np.dot(delta.T, A[l], out=dW)  # eq. 15, summed over the samples x
+            np.add.reduce(delta, axis=0, out=db)  # eq. 14, summed over the samples x
+            if l > 0:  # eq. 13: delta^l = ((W^(l+1))^T delta^(l+1)) o phi'(z^l)
+                previous = self.sequential[l - 1].activation
+                deltas.insert(0, previous.vjp(Z[l - 1], A[l], np.dot(delta, self.sequential[l].W)))
+        self.grad *= 1.0 / A[0].shape[0]  # the 1/m of eqs. 30-31: the mean over the batch
+        weights = self.grad[: self.n_weights]
+        if self.l1:
+            weights += self.l1 * np.sign(self.theta[: self.n_weights])
+        if self.l2:
+            weights += self.l2 * self.theta[: self.n_weights]
+        return deltas
+
+    def backward(self, Y) -> list[LayerBackprop]:
+        """Backpropagation (eqs. 12-15) for the batch of the last `forward`, one entry per layer."""
+        if not self.activations_cache:
+            raise ValueError("backward needs a forward pass first")
+        deltas = self._backward(self.check_targets(Y, self.activations_cache[0].shape[0]))
+        return [
+            LayerBackprop(delta, dW.copy(), db.copy())
+            for delta, (dW, db) in zip(deltas, self._grad_views, strict=True)
+        ]
+
+    def gradients(self, X, Y) -> list[tuple[np.ndarray, np.ndarray]]:
+        """[(dC/dW^l, dC/db^l), ...] of `loss(X, Y)`: the mean over the batch, plus L1/L2 terms."""
+        X = self.check_inputs(X)
+        self._forward(X)
+        return [(g.dW, g.db) for g in self.backward(Y)]
+
+    # -- training ---------------------------------------------------------------------------------
+    def _update(self, X: np.ndarray, Y: np.ndarray) -> None:
+        """One step of eqs. 30-31 (or of the chosen optimiser) on a checked batch."""
+        self._forward(X)
+        self._backward(Y)
+        self.optimizer.update(self.theta, self.grad)
+
+    def train_step(self, X, Y) -> float:
+        """One optimiser update on the batch (X, Y); returns the batch's loss before it."""
+        X = self.check_inputs(X)
+        Y = self.check_targets(Y, X.shape[0])
+        self._forward(X)
+        loss = self._cost(Y)
+        if not np.isfinite(loss):
+            raise TrainingDiverged(0, loss)
+        self._backward(Y)
+        self.optimizer.update(self.theta, self.grad)
+        return loss
+
+    def batches(self, n_samples: int, batch_size: int) -> np.ndarray:
+        """Index batches of one epoch, shape (floor(N / m), m): a fresh random partition.
+
+        As in the paper (section 4.3, `numpy.random.choice` without replacement), the N mod m
+        samples left over are dropped for this epoch; a different few are left out each epoch.
+        """
+        n_batches = n_samples // batch_size
+        return self.rng.permutation(n_samples)[: n_batches * batch_size].reshape(
+            n_batches, batch_size
+        )
+
+    def train_epoch(self, X, Y, batch_size: int = 32, epoch: int = 0) -> float:
+        """One epoch of mini-batch updates; returns the cost on all of (X, Y) after it.
+
+        Raises TrainingDiverged, with the weights restored, if that cost is NaN or infinite.
+        """
+        X = self.check_inputs(X)
+        Y = self.check_targets(Y, X.shape[0])
+        self._check_batch_size(batch_size, X.shape[0])
+        return self._train_epoch(X, Y, batch_size, epoch)
+
+    def _check_batch_size(self, batch_size, n_samples: int) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
+            raise ValueError(f"batch_size must be an integer, got {batch_size!r}")
+        if not 1 <= batch_size <= n_samples:
+            raise ValueError(f"batch_size must be between 1 and N = {n_samples}, got {batch_size}")
+
+    def _train_epoch(self, X, Y, batch_size, epoch) -> float:
+        before = self.theta.copy()
+        batches = self.batches(X.shape[0], batch_size)
+        order = batches.ravel()
+        X_epoch, Y_epoch = X[order], Y[order]  # one gather per epoch; batches are then slices
+        for start in range(0, order.size, batch_size):
+            self._update(X_epoch[start : start + batch_size], Y_epoch[start : start + batch_size])
+        self._forward(X)
+        loss = self._cost(Y)
+        if not np.isfinite(loss):
+            self.theta[...] = before
+            raise TrainingDiverged(epoch, loss)
+        return loss
+
+    def fit(self, X, Y, batch_size=32, epochs=1, validation_data=None, callback=None) -> dict:
+        """Train for `epochs` epochs of mini-batch updates on (X, Y).
+
+        Returns the history {"epoch": [...], "train_loss": [...]} with, when validation_data
+        = (X_val, Y_val) is given, "val_loss" and "val_accuracy" or "val_r2". The train loss is
+        the cost on the whole training set at the end of each epoch. `callback(record)` is called
+        after every epoch with that epoch's values; returning True stops training.
+        """
+        X = self.check_inputs(X)
+        Y = self.check_targets(Y, X.shape[0])
+        self._check_batch_size(batch_size, X.shape[0])
+        epochs = _positive_int("epochs", epochs)
+        if validation_data is not None:
+            X_val = self.check_inputs(validation_data[0])
+            Y_val = self.check_targets(validation_data[1], X_val.shape[0])
+        history: dict[str, list] = {}
+        for epoch in range(1, epochs + 1):
+            record = {"epoch": epoch, "train_loss": self._train_epoch(X, Y, batch_size, epoch)}
+            if validation_data is not None:
+                record.update({f"val_{k}": v for k, v in self._evaluate(X_val, Y_val).items()})
+            for key, value in record.items():
+                history.setdefault(key, []).append(value)
+            if callback is not None and callback(record) is True:
+                break
+        return history
+
+    # -- persistence -----------------------------------------------------------------------------
+    def config(self) -> dict:
+        """The constructor's arguments, JSON-ready."""
+        return {
+            "n_x": self.n_x,
+            "n_h": list(self.n_h),
+            "n_y": self.n_y,
+            "learning_rate": self.learning_rate,
+            "cost": self.cost.name,
+            "hidden_activation": self.hidden_activation.name,
+            "output_activation": self.output_activation.name,
+            "optimizer": self.optimizer.name,
+            "l1": self.l1,
+            "l2": self.l2,
+            "seed": self.seed,
+            "dtype": self.dtype.name,
+            "init": self.init,
+        }
+
+    def to_dict(self) -> dict:
+        """Everything needed to predict and to keep training: config, weights, optimiser, RNG."""
+        return {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "config": self.config(),
+            "layers": [{"W": layer.W.tolist(), "b": layer.b.tolist()} for layer in self.sequential],
+            "optimizer_state": self.optimizer.state_dict(),
+            "rng_state": self.rng.bit_generator.state,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "MLP":
+        """Rebuild a model from `to_dict`'s output; a ValueError names what does not fit."""
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError(f"not an {FORMAT} model: missing or wrong 'format' field")
+        if data.get("version") != FORMAT_VERSION:
+            raise ValueError(f"unsupported model version {data.get('version')!r}")
+        try:
+            model = cls(**data["config"])
+            layers = data["layers"]
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"invalid model config: {error}") from error
+        if len(layers) != len(model.sequential):
+            raise ValueError(f"expected {len(model.sequential)} layers, got {len(layers)}")
+        for i, (layer, saved) in enumerate(zip(model.sequential, layers, strict=True)):
+            W, b = np.array(saved["W"], model.dtype), np.array(saved["b"], model.dtype)
+            if W.shape != layer.W.shape or b.shape != layer.b.shape:
+                raise ValueError(
+                    f"layer {i}: W {W.shape} and b {b.shape} should be "
+                    f"{layer.W.shape} and {layer.b.shape}"
+                )
+            layer.W, layer.b = W, b
+        model.optimizer.load_state_dict(data.get("optimizer_state", {}), model.dtype)
+        if "rng_state" in data:
+            model.rng.bit_generator.state = data["rng_state"]
+        return model
+
+    def save(self, path) -> None:
+        """Write the model as JSON (never pickle)."""
+        Path(path).write_text(json.dumps(self.to_dict()))
+
+    @classmethod
+    def load(cls, path) -> "MLP":
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+    def __repr__(self) -> str:
+        widths = "-".join(str(n) for n in [self.n_x, *self.n_h, self.n_y])
+        return (
+            f"MLP({widths}, hidden={self.hidden_activation.name}, "
+            f"output={self.output_activation.name}, cost={self.cost.name})"
+        )
