@@ -1,0 +1,1 @@
+"""The playground's backend: FastAPI, one websocket training session per browser tab."""

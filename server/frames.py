@@ -1,0 +1,96 @@
+"""What one frame shows of a run: the network's state, computed by `mlp_engine` itself.
+
+A frame is a JSON part (`protocol.Frame`) and a binary part: every dense array, float32
+little-endian, laid end to end and described by the JSON part's `arrays`.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mlp_engine import MLP
+from mlp_engine.datasets import INPUT_RANGE, feature_map
+
+from .protocol import ArraySpec, Grid, TrainConfig
+
+THUMBNAIL = 20
+WIRE_DTYPE = np.dtype("<f4")
+
+
+@dataclass
+class InputGrid:
+    """The input plane sampled for the decision boundary, as raw points and as features."""
+
+    grid: Grid
+    features: np.ndarray  # (n_points, n_x), rows in the order the frame's arrays use
+    thumbnail_rows: np.ndarray  # indices of the grid points that make up the thumbnails
+
+
+def input_grid(config: TrainConfig, n_inputs: int) -> InputGrid:
+    """A resolution x resolution grid over the input plane (a line of points for 1-D data)."""
+    n = config.grid_resolution
+    axis = np.linspace(*INPUT_RANGE, n)
+    thumbnail = np.round(np.linspace(0, n - 1, THUMBNAIL)).astype(int)
+    if n_inputs == 1:
+        raw = axis[:, None]
+        rows = thumbnail
+        y_range = None
+    else:
+        x1, x2 = np.meshgrid(axis, axis)  # rows follow x2, columns x1
+        raw = np.column_stack([x1.ravel(), x2.ravel()])
+        rows = (thumbnail[:, None] * n + thumbnail[None, :]).ravel()
+        y_range = INPUT_RANGE
+    grid = Grid(x_range=INPUT_RANGE, y_range=y_range, resolution=n, thumbnail=THUMBNAIL)
+    return InputGrid(grid, feature_map(raw, config.features), rows)
+
+
+class FrameArrays:
+    """Collects named arrays into one float32 buffer and its `ArraySpec` manifest."""
+
+    def __init__(self):
+        self.specs: list[ArraySpec] = []
+        self._parts: list[np.ndarray] = []
+        self._offset = 0
+
+    def add(self, name: str, array: np.ndarray, layer: int | None = None) -> None:
+        array = np.asarray(array, dtype=WIRE_DTYPE)
+        self.specs.append(
+            ArraySpec(name=name, layer=layer, shape=list(array.shape), offset=self._offset)
+        )
+        self._parts.append(array.ravel())
+        self._offset += array.size
+
+    def to_bytes(self) -> bytes:
+        return np.concatenate(self._parts).tobytes() if self._parts else b""
+
+
+def network_arrays(
+    model: MLP, X_train: np.ndarray, Y_train: np.ndarray, probe: int, grid: InputGrid
+) -> FrameArrays:
+    """Every array a frame carries, from the engine's own forward and backward passes."""
+    arrays = FrameArrays()
+    model.forward(X_train)
+    whole_set = model.backward(Y_train)  # dC/dW, dC/db of the training set's cost
+    model.forward(X_train[probe : probe + 1])
+    probe_pass = model.backward(Y_train[probe : probe + 1])
+    z_probe, a_probe = model.weighted_inputs_cache, model.activations_cache
+    arrays.add("input", a_probe[0][0])
+    for l, layer in enumerate(model.sequential):  # noqa: E741 (the paper's l)
+        arrays.add("W", layer.W, l)
+        arrays.add("b", layer.b, l)
+        arrays.add("dW", whole_set[l].dW, l)
+        arrays.add("db", whole_set[l].db, l)
+        arrays.add("mean_abs_delta", np.abs(whole_set[l].delta).mean(axis=0), l)
+        arrays.add("z", z_probe[l][0], l)
+        arrays.add("a", a_probe[l + 1][0], l)
+        arrays.add("delta", probe_pass[l].delta[0], l)
+
+    output = model.forward(grid.features)
+    n = grid.grid.resolution
+    shape = (n, model.n_y) if grid.grid.y_range is None else (n, n, model.n_y)
+    arrays.add("output", output.reshape(shape))
+    thumbnail = grid.grid.thumbnail
+    for l, hidden in enumerate(model.activations_cache[1:-1]):  # noqa: E741
+        side = (thumbnail,) if grid.grid.y_range is None else (thumbnail, thumbnail)
+        arrays.add("neurons", hidden[grid.thumbnail_rows].T.reshape(-1, *side), l)
+    return arrays

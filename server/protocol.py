@@ -1,0 +1,303 @@
+"""The playground's wire protocol: every message of `/ws/train` as a pydantic model.
+
+These models are the single source of truth: the server validates what it receives with them,
+builds what it sends from them, and docs/protocol.md is generated from them
+(`python -m server.protocol_docs`).
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from mlp_engine.costs import COSTS, check_pairing
+from mlp_engine.datasets import DATASETS, FEATURES, N_CLASSES_RANGE
+from mlp_engine.operations import ACTIVATIONS
+from mlp_engine.optimizers import OPTIMIZERS
+
+# TensorFlow Playground's menus, kept so that its users find their way around.
+LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+REGULARIZATION_RATES = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+
+LIMITS = {
+    "n_samples": (10, 5000),
+    "noise": (0.0, 0.5),
+    "train_fraction": (0.1, 0.9),
+    "seed": (0, 2**31 - 1),
+    "hidden_layers": (0, 8),
+    "neurons": (1, 32),
+    "learning_rate": (1e-6, 10.0),
+    "batch_size": (1, 5000),
+    "regularization_rate": (0.0, 10.0),
+    "n_classes": N_CLASSES_RANGE,
+    "speed": (0.1, 100_000.0),
+    "step_epochs": (1, 10_000),
+    "grid_resolution": (10, 200),
+}
+
+# The output activation and cost each kind of problem gets unless the config says otherwise.
+OUTPUT_DEFAULTS = {
+    "binary": ("sigmoid", "binary_crossentropy"),
+    "multiclass": ("softmax", "categorical_crossentropy"),
+    "regression": ("linear", "mse"),
+}
+
+DatasetName = Literal[tuple(DATASETS)]
+FeatureName = Literal[tuple(FEATURES)]
+ActivationName = Literal[tuple(ACTIVATIONS)]
+CostName = Literal[tuple(COSTS)]
+OptimizerName = Literal[tuple(OPTIMIZERS)]
+Regularization = Literal["none", "l1", "l2"]
+State = Literal["idle", "running", "paused", "diverged"]
+
+
+def _bounds(name: str, **extra):
+    low, high = LIMITS[name]
+    return Field(ge=low, le=high, **extra)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TrainConfig(_Strict):
+    """What to train: the data, the network and the optimiser. Changing it starts a new run."""
+
+    dataset: DatasetName = "circle"
+    n_samples: int = _bounds("n_samples", default=500)
+    noise: float = _bounds("noise", default=0.0)
+    train_fraction: float = _bounds("train_fraction", default=0.5)
+    seed: int = _bounds("seed", default=0)
+    n_classes: int = _bounds("n_classes", default=3, description="multi-class datasets only")
+    features: list[FeatureName] = Field(default=["x1", "x2"], min_length=1, max_length=7)
+    hidden_layers: list[Annotated[int, _bounds("neurons")]] = Field(
+        default=[4, 2], max_length=LIMITS["hidden_layers"][1]
+    )
+    activation: ActivationName = "tanh"
+    output_activation: ActivationName | None = Field(None, description="null: by problem kind")
+    cost: CostName | None = Field(None, description="null: by problem kind")
+    learning_rate: float = _bounds("learning_rate", default=0.03)
+    batch_size: int = _bounds("batch_size", default=10)
+    optimizer: OptimizerName = "sgd"
+    regularization: Regularization = "none"
+    regularization_rate: float = _bounds("regularization_rate", default=0.0)
+    grid_resolution: int = _bounds("grid_resolution", default=100)
+
+    @property
+    def kind(self) -> str:
+        return DATASETS[self.dataset].kind
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "TrainConfig":
+        if len(set(self.features)) != len(self.features):
+            raise ValueError("features: each feature may appear only once")
+        if DATASETS[self.dataset].n_inputs == 1:
+            two_d = [f for f in self.features if "x2" in f]
+            if two_d:
+                raise ValueError(
+                    f"features: {', '.join(two_d)} need x2, but {self.dataset!r} has one input"
+                )
+        output, cost = OUTPUT_DEFAULTS[self.kind]
+        if self.output_activation is None:
+            self.output_activation = output
+        if self.cost is None:
+            self.cost = cost
+        try:
+            check_pairing(COSTS[self.cost](), self.output_activation)
+        except ValueError as error:
+            raise ValueError(f"cost: {error}") from None
+        n_train = round(self.train_fraction * self.n_samples)
+        if self.batch_size > n_train:
+            raise ValueError(
+                f"batch_size: {self.batch_size} is more than the {n_train} training samples"
+            )
+        return self
+
+
+# -- client to server ------------------------------------------------------------------------
+class Configure(_Strict):
+    """Start a new run with this config (new data and new weights). Answered by `ready`."""
+
+    type: Literal["configure"]
+    config: TrainConfig = Field(default_factory=TrainConfig)
+
+
+class Play(_Strict):
+    """Train continuously (paced by `speed`) until `pause`."""
+
+    type: Literal["play"]
+
+
+class Pause(_Strict):
+    """Stop training after the current epoch (also cancels what is left of a `step`)."""
+
+    type: Literal["pause"]
+
+
+class Step(_Strict):
+    """Train exactly `epochs` more epochs, then pause."""
+
+    type: Literal["step"]
+    epochs: int = _bounds("step_epochs", default=1)
+
+
+class Reset(_Strict):
+    """New initial weights on the same data; history cleared. Answered by `ready`."""
+
+    type: Literal["reset"]
+
+
+class Set(_Strict):
+    """Change what needs no reset; only the fields present are changed.
+
+    speed: epochs per second, null for as fast as the engine allows.
+    """
+
+    type: Literal["set"]
+    learning_rate: float | None = _bounds("learning_rate", default=None)
+    regularization_rate: float | None = _bounds("regularization_rate", default=None)
+    speed: float | None = _bounds("speed", default=None)
+
+
+class Probe(_Strict):
+    """Follow this training sample: its z, a and delta are in every frame."""
+
+    type: Literal["probe"]
+    index: int = Field(0, ge=0)
+
+
+ClientMessage = Annotated[
+    Configure | Play | Pause | Step | Reset | Set | Probe, Field(discriminator="type")
+]
+client_message = TypeAdapter(ClientMessage)
+CLIENT_TYPES = ("configure", "play", "pause", "step", "reset", "set", "probe")
+
+
+# -- server to client ------------------------------------------------------------------------
+class Points(BaseModel):
+    """Raw inputs (the plane's coordinates, before features) and labels or targets."""
+
+    x: list[list[float]]
+    y: list[float]
+
+
+class Grid(BaseModel):
+    """The input plane the frames' `output` and `neurons` arrays are sampled on.
+
+    2-D data: `resolution` x `resolution` points, x1 along columns from `x_range[0]` to
+    `x_range[1]`, x2 along rows from `y_range[0]` to `y_range[1]`. 1-D data: `resolution` points
+    along x1 (`y_range` is null). Neuron thumbnails use `thumbnail` points per side.
+    """
+
+    x_range: tuple[float, float]
+    y_range: tuple[float, float] | None
+    resolution: int
+    thumbnail: int
+
+
+class Ready(BaseModel):
+    """A new run is ready: its data and network. The run's first frame (epoch 0) follows."""
+
+    type: Literal["ready"] = "ready"
+    run: int
+    config: TrainConfig
+    kind: Literal["binary", "multiclass", "regression"]
+    n_inputs: int
+    layer_sizes: list[int] = Field(description="[n_x, hidden widths..., n_y]")
+    metric: Literal["accuracy", "r2"]
+    train: Points
+    test: Points
+    grid: Grid
+
+
+class History(BaseModel):
+    """Every epoch since the previous frame, so that a loss curve has no gaps."""
+
+    epoch: list[int]
+    train_loss: list[float]
+    test_loss: list[float]
+
+
+class ArraySpec(BaseModel):
+    """Where one array lies in the binary message that follows a frame.
+
+    The binary message is little-endian float32; this array is `count` values from value index
+    `offset`, in C order with `shape`. `layer` is 0 for the first weight layer (the paper's
+    l = 1), null for arrays of the whole network.
+    """
+
+    name: str
+    layer: int | None
+    shape: list[int]
+    offset: int
+
+
+class Frame(BaseModel):
+    """The state of the run after `epoch` epochs; always followed by exactly one binary message.
+
+    Arrays per layer: W, b; dW, db (gradient of the whole training set's cost); z, a, delta
+    (the probe sample's); mean_abs_delta (each neuron's mean |delta| over the training set).
+    Arrays of the network: input (the probe's a^0), output (a^L over the grid: shape
+    (resolution, resolution, n_y), or (resolution, n_y) for 1-D data) and, per hidden layer,
+    neurons (each neuron's a over the thumbnail grid: (n_h, thumbnail, thumbnail)).
+    """
+
+    type: Literal["frame"] = "frame"
+    run: int
+    epoch: int
+    state: State
+    train_loss: float | None
+    test_loss: float | None
+    metric: Literal["accuracy", "r2"]
+    train_metric: float | None
+    test_metric: float | None
+    epochs_per_second: float
+    probe: int
+    history: History
+    arrays: list[ArraySpec]
+    n_bytes: int
+
+
+class Status(BaseModel):
+    """The session's state changed (`idle`, `running`, `paused`, `diverged`), with a message."""
+
+    type: Literal["status"] = "status"
+    state: State
+    epoch: int
+    message: str
+
+
+class Error(BaseModel):
+    """Something the client sent could not be done; nothing else changed."""
+
+    type: Literal["error"] = "error"
+    code: Literal[
+        "bad_json",
+        "unknown_type",
+        "invalid_message",
+        "invalid_config",
+        "not_configured",
+        "bad_probe",
+        "internal",
+    ]
+    message: str
+    details: list[dict] = Field(default_factory=list)
+
+
+def options() -> dict:
+    """What the front end builds its menus from (`GET /api/options`)."""
+    return {
+        "datasets": [
+            {"name": s.name, "kind": s.kind, "n_inputs": s.n_inputs, "description": s.description}
+            for s in DATASETS.values()
+        ],
+        "features": list(FEATURES),
+        "activations": list(ACTIVATIONS),
+        "costs": {name: list(cls.valid_outputs or ACTIVATIONS) for name, cls in COSTS.items()},
+        "output_defaults": OUTPUT_DEFAULTS,
+        "optimizers": list(OPTIMIZERS),
+        "regularizations": ["none", "l1", "l2"],
+        "learning_rates": LEARNING_RATES,
+        "regularization_rates": REGULARIZATION_RATES,
+        "limits": {name: list(bounds) for name, bounds in LIMITS.items()},
+        "defaults": TrainConfig().model_dump(),
+    }

@@ -1,0 +1,380 @@
+"""One browser tab's training run: its model, data, worker thread and pacing.
+
+The model belongs to the worker thread alone. The websocket handler hands it commands through
+a queue; the worker answers through an `Outbox`, whose frame slot holds at most one frame: a
+new frame is built only once the last one has been taken, and the epochs trained meanwhile
+travel in its `history`. A slow client therefore slows the frame rate, never training, and
+never makes the server buffer without bound.
+"""
+
+import asyncio
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mlp_engine import MLP, TrainingDiverged
+from mlp_engine.datasets import DATASETS, feature_map, make_dataset, train_test_split
+
+from . import protocol
+from .frames import InputGrid, input_grid, network_arrays
+from .protocol import TrainConfig
+
+STOP = object()
+DEFAULT_FRAME_RATE = 30.0
+
+
+class Outbox:
+    """Messages from the worker thread to the websocket's sender coroutine."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._control: deque = deque()
+        self._frame: tuple[dict, bytes] | None = None
+        self._ready = asyncio.Event()
+
+    def _wake(self) -> None:
+        self._loop.call_soon_threadsafe(self._ready.set)
+
+    def put(self, message: dict) -> None:
+        """A control message (ready, status, error): always delivered, in order."""
+        with self._lock:
+            self._control.append((message, None))
+        self._wake()
+
+    def frame_slot_free(self) -> bool:
+        with self._lock:
+            return self._frame is None
+
+    def put_frame(self, message: dict, payload: bytes) -> None:
+        with self._lock:
+            self._frame = (message, payload)
+        self._wake()
+
+    async def take(self) -> list[tuple[dict, bytes | None]]:
+        """Wait for messages; return the pending control messages, then the frame if any."""
+        await self._ready.wait()
+        with self._lock:
+            self._ready.clear()
+            items = list(self._control)
+            self._control.clear()
+            if self._frame is not None:
+                items.append(self._frame)
+                self._frame = None
+        return items
+
+
+@dataclass
+class Run:
+    """Everything one configuration trains: data, model and its history."""
+
+    number: int
+    config: TrainConfig
+    model: MLP
+    X_train: np.ndarray
+    Y_train: np.ndarray
+    X_test: np.ndarray
+    Y_test: np.ndarray
+    raw: dict
+    grid: InputGrid
+    epoch: int = 0
+    history: dict = field(default_factory=lambda: {"epoch": [], "train_loss": [], "test_loss": []})
+    last_losses: tuple = (None, None)
+
+
+class TrainingSession:
+    """Trains one run on a worker thread, driven by the client's messages."""
+
+    def __init__(self, outbox: Outbox, frame_rate: float = DEFAULT_FRAME_RATE):
+        self.outbox = outbox
+        self.frame_interval = 1.0 / frame_rate
+        self.commands: queue.Queue = queue.Queue()
+        self.run: Run | None = None
+        self.state = "idle"
+        self.steps_left = 0
+        self.speed: float | None = None
+        self.probe = 0
+        self.runs = 0
+        self.resets = 0
+        self._dirty = False
+        self._last_frame = 0.0
+        self._next_epoch_at = 0.0
+        self._rate_window: deque = deque(maxlen=64)
+        self.worker = threading.Thread(target=self._work, name="training-session", daemon=True)
+        self.worker.start()
+
+    # -- the handler's side --------------------------------------------------------------------
+    def submit(self, message) -> None:
+        """Queue a validated client message for the worker."""
+        self.commands.put(message)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """End the session and its worker thread."""
+        self.commands.put(STOP)
+        self.worker.join(timeout)
+
+    # -- the worker's side ---------------------------------------------------------------------
+    def _work(self) -> None:
+        while True:
+            command = self._next_command()
+            if command is STOP:
+                return
+            try:
+                if command is not None:
+                    self._handle(command)
+                if self._should_train():
+                    self._train_epoch()
+                self._maybe_emit_frame()
+            except Exception as error:  # keep the session usable whatever went wrong
+                self.state = "paused"
+                self._error("internal", f"{type(error).__name__}: {error}")
+
+    def _should_train(self) -> bool:
+        if self.run is None or self.state == "diverged":
+            return False
+        if self.state != "running" and self.steps_left == 0:
+            return False
+        return self.speed is None or time.perf_counter() >= self._next_epoch_at
+
+    def _next_command(self):
+        """The next command; blocks only as long as there is nothing else to do."""
+        if self._should_train():
+            timeout = 0.0
+        elif self.state == "running" and self.speed is not None:
+            timeout = max(0.0, self._next_epoch_at - time.perf_counter())
+        elif self._dirty:
+            timeout = self.frame_interval
+        else:
+            timeout = None
+        try:
+            if timeout == 0.0:
+                return self.commands.get_nowait()
+            return self.commands.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def _handle(self, message) -> None:
+        if isinstance(message, protocol.Configure):
+            self._start_run(message.config)
+            return
+        if self.run is None:
+            self._error("not_configured", f"send 'configure' before {message.type!r}")
+            return
+        match message:
+            case protocol.Play():
+                if self.state == "diverged":
+                    self._status("training diverged; send 'reset' to start again")
+                else:
+                    self.state = "running"
+                    self._next_epoch_at = time.perf_counter()
+                    self._status("training")
+            case protocol.Pause():
+                self.state, self.steps_left = "paused", 0
+                self._status("paused")
+            case protocol.Step():
+                if self.state == "diverged":
+                    self._status("training diverged; send 'reset' to start again")
+                else:
+                    self.state = "paused"
+                    self.steps_left = message.epochs
+            case protocol.Reset():
+                self.resets += 1
+                self._start_run(self.run.config)
+            case protocol.Set():
+                self._set(message)
+            case protocol.Probe():
+                n_train = self.run.X_train.shape[0]
+                if message.index >= n_train:
+                    self._error(
+                        "bad_probe",
+                        f"probe index {message.index} is out of range: there are {n_train} "
+                        "training samples",
+                    )
+                else:
+                    self.probe = message.index
+                    self._dirty = True
+
+    def _set(self, message: protocol.Set) -> None:
+        run = self.run
+        given = message.model_fields_set - {"type"}
+        if "learning_rate" in given and message.learning_rate is not None:
+            run.model.learning_rate = message.learning_rate
+            run.config.learning_rate = message.learning_rate
+        if "regularization_rate" in given and message.regularization_rate is not None:
+            rate = message.regularization_rate
+            run.config.regularization_rate = rate
+            run.model.l1 = rate if run.config.regularization == "l1" else 0.0
+            run.model.l2 = rate if run.config.regularization == "l2" else 0.0
+        if "speed" in given:
+            self.speed = message.speed
+            self._next_epoch_at = time.perf_counter()
+        self._dirty = True
+
+    def _start_run(self, config: TrainConfig) -> None:
+        """Build data and model for `config`; on failure the current run stays as it was."""
+        try:
+            run = build_run(config, self.runs + 1, self.resets)
+        except ValueError as error:
+            self._error("invalid_config", str(error))
+            return
+        self.runs += 1
+        self.run, self.state, self.steps_left, self.probe = run, "paused", 0, 0
+        self._rate_window.clear()
+        self.outbox.put(ready_message(run))
+        self._dirty = True
+        self._emit_frame()
+
+    def _train_epoch(self) -> None:
+        run = self.run
+        config = run.config
+        try:
+            train_loss = run.model.train_epoch(
+                run.X_train, run.Y_train, config.batch_size, run.epoch + 1
+            )
+        except TrainingDiverged as error:
+            self.state, self.steps_left = "diverged", 0
+            self._status(str(error))
+            self._dirty = True
+            return
+        run.epoch += 1
+        test_loss = run.model.loss(run.X_test, run.Y_test) if len(run.X_test) else None
+        run.history["epoch"].append(run.epoch)
+        run.history["train_loss"].append(train_loss)
+        run.history["test_loss"].append(test_loss)
+        run.last_losses = (train_loss, test_loss)
+        now = time.perf_counter()
+        self._rate_window.append(now)
+        if self.speed is not None:
+            self._next_epoch_at = max(self._next_epoch_at + 1.0 / self.speed, now - 0.5)
+        if self.steps_left:
+            self.steps_left -= 1
+            if self.steps_left == 0:
+                self._status(f"stepped to epoch {run.epoch}")
+        self._dirty = True
+
+    def _maybe_emit_frame(self) -> None:
+        due = time.perf_counter() - self._last_frame >= self.frame_interval
+        idle = self.state != "running" and self.steps_left == 0
+        if self._dirty and (due or idle) and self.outbox.frame_slot_free():
+            self._emit_frame()
+
+    def _emit_frame(self) -> None:
+        message, payload = frame_message(self.run, self.state, self.probe, self._epochs_per_s())
+        self.run.history = {"epoch": [], "train_loss": [], "test_loss": []}
+        self.outbox.put_frame(message, payload)
+        self._last_frame = time.perf_counter()
+        self._dirty = False
+
+    def _epochs_per_s(self) -> float:
+        window = self._rate_window
+        if len(window) < 2 or time.perf_counter() - window[-1] > 1.0:
+            return 0.0
+        return (len(window) - 1) / (window[-1] - window[0])
+
+    def _status(self, message: str) -> None:
+        epoch = self.run.epoch if self.run else 0
+        self.outbox.put(
+            protocol.Status(state=self.state, epoch=epoch, message=message).model_dump()
+        )
+
+    def _error(self, code: str, message: str) -> None:
+        self.outbox.put(protocol.Error(code=code, message=message).model_dump())
+
+
+def build_run(config: TrainConfig, number: int, resets: int) -> Run:
+    """Draw the data set and a freshly initialised model for `config`."""
+    spec = DATASETS[config.dataset]
+    X, y = make_dataset(
+        config.dataset, config.n_samples, config.noise, config.seed, config.n_classes
+    )
+    raw_train, y_train, raw_test, y_test = train_test_split(
+        X, y, config.train_fraction, config.seed
+    )
+    n_y = config.n_classes if spec.kind == "multiclass" else 1
+    rate = config.regularization_rate
+    model = MLP(
+        n_x=len(config.features),
+        n_h=list(config.hidden_layers),
+        n_y=n_y,
+        learning_rate=config.learning_rate,
+        cost=config.cost,
+        hidden_activation=config.activation,
+        output_activation=config.output_activation,
+        optimizer=config.optimizer,
+        l1=rate if config.regularization == "l1" else 0.0,
+        l2=rate if config.regularization == "l2" else 0.0,
+        seed=[config.seed, resets],
+    )
+    X_train = model.check_inputs(feature_map(raw_train, config.features))
+    X_test = model.check_inputs(feature_map(raw_test, config.features))
+    return Run(
+        number=number,
+        config=config.model_copy(deep=True),
+        model=model,
+        X_train=X_train,
+        Y_train=model.check_targets(y_train, len(y_train)),
+        X_test=X_test,
+        Y_test=model.check_targets(y_test, len(y_test)),
+        raw={"train": (raw_train, y_train), "test": (raw_test, y_test)},
+        grid=input_grid(config, spec.n_inputs),
+    )
+
+
+def _points(X: np.ndarray, y: np.ndarray) -> protocol.Points:
+    return protocol.Points(x=np.round(X, 4).tolist(), y=np.round(y, 6).tolist())
+
+
+def ready_message(run: Run) -> dict:
+    spec = DATASETS[run.config.dataset]
+    model = run.model
+    return protocol.Ready(
+        run=run.number,
+        config=run.config,
+        kind=spec.kind,
+        n_inputs=spec.n_inputs,
+        layer_sizes=[model.n_x, *model.n_h, model.n_y],
+        metric="accuracy" if model.is_classifier else "r2",
+        train=_points(*run.raw["train"]),
+        test=_points(*run.raw["test"]),
+        grid=run.grid.grid,
+    ).model_dump(mode="json")
+
+
+def _metric(model: MLP, X: np.ndarray, Y: np.ndarray) -> tuple[float | None, float | None]:
+    if len(X) == 0:
+        return None, None
+    result = model.evaluate(X, Y)
+    return result["loss"], result["accuracy" if model.is_classifier else "r2"]
+
+
+def frame_message(run: Run, state: str, probe: int, epochs_per_second: float) -> tuple[dict, bytes]:
+    """The frame's JSON part and its binary part."""
+    model = run.model
+    train_loss, train_metric = _metric(model, run.X_train, run.Y_train)
+    test_loss, test_metric = _metric(model, run.X_test, run.Y_test)
+    arrays = network_arrays(model, run.X_train, run.Y_train, probe, run.grid)
+    payload = arrays.to_bytes()
+    frame = protocol.Frame(
+        run=run.number,
+        epoch=run.epoch,
+        state=state,
+        train_loss=_finite(train_loss),
+        test_loss=_finite(test_loss),
+        metric="accuracy" if model.is_classifier else "r2",
+        train_metric=_finite(train_metric),
+        test_metric=_finite(test_metric),
+        epochs_per_second=round(epochs_per_second, 1),
+        probe=probe,
+        history=protocol.History(**run.history),
+        arrays=arrays.specs,
+        n_bytes=len(payload),
+    )
+    return frame.model_dump(mode="json"), payload
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and np.isfinite(value) else None
