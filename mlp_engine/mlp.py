@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import metrics
+from . import kernels, metrics
 from .costs import check_pairing, get_cost
 from .layers import DenseLayer
 from .operations import get_activation
@@ -65,6 +65,12 @@ class MLP:
     `n_h` is the width of each of `n_hidden_layers` hidden layers, as in the paper, or a list of
     widths, which then alone sets the hidden layers (an empty list: no hidden layer).
     """
+
+    #: Train epochs of small networks with the compiled loop of `kernels` when Numba is there.
+    accelerate = True
+    #: "Small": at most this many multiply-adds in a batch's forward pass (m * sum n_x n_h);
+    #: measured on the benchmark machine, above it NumPy's BLAS calls are the faster way.
+    KERNEL_MAX_BATCH_WORK = 80_000
 
     def __init__(
         self,
@@ -293,7 +299,7 @@ class MLP:
         """Fill `grad` with nabla_theta C of the last forward pass; return every layer's delta."""
         A, Z = self.activations_cache, self.weighted_inputs_cache
         deltas = [self.output_delta(Y)]
-        for l in range(len(self.sequential) - 1, -1, -1):  # noqa: E741 (the paper's l)
+        for l in range(len(self.sequential) - 1, -1, -1):
             delta, (dW, db) = deltas[0], self._grad_views[l]
             np.dot(delta.T, A[l], out=dW)  # eq. 15, summed over the samples x
             np.add.reduce(delta, axis=0, out=db)  # eq. 14, summed over the samples x
@@ -372,11 +378,15 @@ class MLP:
 
     def _train_epoch(self, X, Y, batch_size, epoch) -> float:
         before = self.theta.copy()
-        batches = self.batches(X.shape[0], batch_size)
-        order = batches.ravel()
-        X_epoch, Y_epoch = X[order], Y[order]  # one gather per epoch; batches are then slices
-        for start in range(0, order.size, batch_size):
-            self._update(X_epoch[start : start + batch_size], Y_epoch[start : start + batch_size])
+        order = self.batches(X.shape[0], batch_size).ravel()
+        small = batch_size * self.n_weights <= self.KERNEL_MAX_BATCH_WORK
+        if self.accelerate and small and kernels.AVAILABLE:
+            kernels.train_epoch(self, X, Y, order, batch_size)
+        else:
+            X_epoch, Y_epoch = X[order], Y[order]  # one gather per epoch; batches are slices
+            for start in range(0, order.size, batch_size):
+                batch = slice(start, start + batch_size)
+                self._update(X_epoch[batch], Y_epoch[batch])
         self._forward(X)
         loss = self._cost(Y)
         if not np.isfinite(loss):

@@ -6,6 +6,8 @@ import webbrowser
 
 import uvicorn
 
+from mlp_engine import kernels
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="mlp-playground", description=__doc__)
@@ -13,6 +15,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     args = parser.parse_args(argv)
+    threading.Thread(target=kernels.warm_up, name="compile-kernels", daemon=True).start()
     url = f"http://{args.host}:{args.port}/"
     print(f"MLP Playground: {url}", flush=True)
     if not args.no_browser:
