@@ -75,7 +75,7 @@ def network_arrays(
     probe_pass = model.backward(Y_train[probe : probe + 1])
     z_probe, a_probe = model.weighted_inputs_cache, model.activations_cache
     arrays.add("input", a_probe[0][0])
-    for l, layer in enumerate(model.sequential):  # noqa: E741 (the paper's l)
+    for l, layer in enumerate(model.sequential):
         arrays.add("W", layer.W, l)
         arrays.add("b", layer.b, l)
         arrays.add("dW", whole_set[l].dW, l)
@@ -90,7 +90,7 @@ def network_arrays(
     shape = (n, model.n_y) if grid.grid.y_range is None else (n, n, model.n_y)
     arrays.add("output", output.reshape(shape))
     thumbnail = grid.grid.thumbnail
-    for l, hidden in enumerate(model.activations_cache[1:-1]):  # noqa: E741
+    for l, hidden in enumerate(model.activations_cache[1:-1]):
         side = (thumbnail,) if grid.grid.y_range is None else (thumbnail, thumbnail)
         arrays.add("neurons", hidden[grid.thumbnail_rows].T.reshape(-1, *side), l)
     return arrays
