@@ -59,6 +59,23 @@ def _non_negative(name: str, value) -> float:
     return value
 
 
+def _json_seed(seed):
+    """The seed as None, an int or a list of ints, so that `to_dict` can write it."""
+    if seed is None:
+        return None
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0:
+        return int(seed)
+    if (
+        isinstance(seed, list | tuple)
+        and seed
+        and all(
+            isinstance(s, int | np.integer) and not isinstance(s, bool) and s >= 0 for s in seed
+        )
+    ):
+        return [int(s) for s in seed]
+    raise ValueError(f"seed must be None, an integer >= 0 or a list of them, got {seed!r}")
+
+
 class MLP:
     """A multilayer perceptron trained by mini-batch gradient descent and backpropagation.
 
@@ -108,7 +125,7 @@ class MLP:
         check_pairing(self.cost, self.output_activation.name)
         self.fused = self.cost.fused_activation == self.output_activation.name
         self.l1, self.l2 = _non_negative("l1", l1), _non_negative("l2", l2)
-        self.seed = seed
+        self.seed = _json_seed(seed)
         self.init = init
         self.rng = np.random.default_rng(seed)
         self.optimizer = get_optimizer(optimizer, 1.0)
@@ -377,7 +394,7 @@ class MLP:
             raise ValueError(f"batch_size must be between 1 and N = {n_samples}, got {batch_size}")
 
     def _train_epoch(self, X, Y, batch_size, epoch) -> float:
-        before = self.theta.copy()
+        before = self.theta.copy(), self.optimizer.state_arrays()
         order = self.batches(X.shape[0], batch_size).ravel()
         small = batch_size * self.n_weights <= self.KERNEL_MAX_BATCH_WORK
         if self.accelerate and small and kernels.AVAILABLE:
@@ -390,7 +407,8 @@ class MLP:
         self._forward(X)
         loss = self._cost(Y)
         if not np.isfinite(loss):
-            self.theta[...] = before
+            self.theta[...] = before[0]
+            self.optimizer.restore_arrays(before[1])
             raise TrainingDiverged(epoch, loss)
         return loss
 
@@ -465,14 +483,23 @@ class MLP:
         if len(layers) != len(model.sequential):
             raise ValueError(f"expected {len(model.sequential)} layers, got {len(layers)}")
         for i, (layer, saved) in enumerate(zip(model.sequential, layers, strict=True)):
-            W, b = np.array(saved["W"], model.dtype), np.array(saved["b"], model.dtype)
+            try:
+                W, b = np.array(saved["W"], model.dtype), np.array(saved["b"], model.dtype)
+            except (KeyError, TypeError, ValueError) as error:
+                raise ValueError(
+                    f"layer {i}: W and b must be arrays of numbers ({error})"
+                ) from None
             if W.shape != layer.W.shape or b.shape != layer.b.shape:
                 raise ValueError(
                     f"layer {i}: W {W.shape} and b {b.shape} should be "
                     f"{layer.W.shape} and {layer.b.shape}"
                 )
+            if not (np.isfinite(W).all() and np.isfinite(b).all()):
+                raise ValueError(f"layer {i}: W and b must be finite")
             layer.W, layer.b = W, b
-        model.optimizer.load_state_dict(data.get("optimizer_state", {}), model.dtype)
+        model.optimizer.load_state_dict(
+            data.get("optimizer_state", {}), model.dtype, model.theta.size
+        )
         if "rng_state" in data:
             model.rng.bit_generator.state = data["rng_state"]
         return model

@@ -9,6 +9,11 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 
+def _float_type(z: np.ndarray) -> np.dtype:
+    """z's own dtype if it is a float type, else float64."""
+    return np.result_type(z.dtype, np.float32)
+
+
 class Operation(ABC):
     """Abstract base of activations and costs (section 4.1): a `__call__` and its `derivative`."""
 
@@ -80,7 +85,7 @@ class ReLU(Activation):
 
     def derivative(self, z):
         """1.0 where z > 0, else 0.0 (the subgradient 0 is taken at z = 0), as floats."""
-        return (z > 0).astype(z.dtype)
+        return (z > 0).astype(_float_type(z))
 
     def vjp(self, z, a, grad):
         return np.where(z > 0, grad, 0.0)
@@ -96,7 +101,7 @@ class LeakyReLU(Activation):
         return np.where(z > 0, z, self.alpha * z)
 
     def derivative(self, z):
-        return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
+        return np.where(z > 0, 1.0, self.alpha).astype(_float_type(z))
 
     def vjp(self, z, a, grad):
         return np.where(z > 0, grad, self.alpha * grad)

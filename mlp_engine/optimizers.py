@@ -41,12 +41,38 @@ class Optimizer:
             state[buffer] = None if array is None else array.tolist()
         return state
 
-    def load_state_dict(self, state: dict, dtype) -> None:
-        """Restore what `state_dict` returned."""
-        self.t = int(state.get("t", 0))
+    def load_state_dict(self, state: dict, dtype, size: int) -> None:
+        """Restore what `state_dict` returned for `size` parameters, or raise a ValueError."""
+        t = state.get("t", 0)
+        if isinstance(t, bool) or not isinstance(t, int) or t < 0:
+            raise ValueError(f"optimizer_state: t must be an integer >= 0, got {t!r}")
+        arrays = {}
         for buffer in self.buffers:
             array = state.get(buffer)
-            setattr(self, buffer, None if array is None else np.array(array, dtype))
+            if array is not None:
+                try:
+                    array = np.array(array, dtype)
+                except (TypeError, ValueError):
+                    raise ValueError(f"optimizer_state: {buffer} must be numbers") from None
+                if array.shape != (size,) or not np.isfinite(array).all():
+                    raise ValueError(
+                        f"optimizer_state: {buffer} must hold {size} finite numbers, "
+                        f"got shape {array.shape}"
+                    )
+            arrays[buffer] = array
+        self.t = t
+        for buffer, array in arrays.items():
+            setattr(self, buffer, array)
+
+    def state_arrays(self) -> tuple:
+        """A copy of the step count and buffers, to undo steps with `restore_arrays`."""
+        copies = [getattr(self, b) for b in self.buffers]
+        return self.t, [None if a is None else a.copy() for a in copies]
+
+    def restore_arrays(self, saved: tuple) -> None:
+        self.t, arrays = saved
+        for buffer, array in zip(self.buffers, arrays, strict=True):
+            setattr(self, buffer, array)
 
 
 class SGD(Optimizer):
