@@ -36,7 +36,7 @@ def error_reply(error: ValidationError, text: str) -> dict:
     if details and details[0]["type"] == "union_tag_invalid":
         return protocol.Error(
             code="unknown_type",
-            message=f"unknown message type {kind!r}; valid types: "
+            message=f"unknown message type {json.dumps(kind)}; valid types: "
             + ", ".join(protocol.CLIENT_TYPES),
         ).model_dump()
     if details and details[0]["type"] == "union_tag_not_found":

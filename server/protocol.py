@@ -50,13 +50,36 @@ Regularization = Literal["none", "l1", "l2"]
 State = Literal["idle", "running", "paused", "diverged"]
 
 
+def valid_outputs(kind: str, cost: str) -> list[str]:
+    """The output activations that can learn `kind` with `cost` (none: the cost does not fit).
+
+    Regression targets leave [0, 1], so only mse fits them. A binary problem has one output, on
+    which softmax is the constant 1 and categorical cross-entropy ignores the 0 labels.
+    """
+    if kind == "regression" and cost != "mse":
+        return []
+    if kind == "binary" and cost == "categorical_crossentropy":
+        return []
+    outputs = []
+    for name in ACTIVATIONS:
+        try:
+            check_pairing(COSTS[cost](), name)
+        except ValueError:
+            continue
+        if not (kind == "binary" and name == "softmax"):
+            outputs.append(name)
+    return outputs
+
+
 def _bounds(name: str, **extra):
     low, high = LIMITS[name]
     return Field(ge=low, le=high, **extra)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown fields and loose types (true for 1, "7" for 7) are refused, not guessed at."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class TrainConfig(_Strict):
@@ -94,17 +117,21 @@ class TrainConfig(_Strict):
             two_d = [f for f in self.features if "x2" in f]
             if two_d:
                 raise ValueError(
-                    f"features: {', '.join(two_d)} need x2, but {self.dataset!r} has one input"
+                    f"features: {', '.join(two_d)} use x2, but {self.dataset!r} has only x1"
                 )
         output, cost = OUTPUT_DEFAULTS[self.kind]
         if self.output_activation is None:
             self.output_activation = output
         if self.cost is None:
             self.cost = cost
-        try:
-            check_pairing(COSTS[self.cost](), self.output_activation)
-        except ValueError as error:
-            raise ValueError(f"cost: {error}") from None
+        valid = valid_outputs(self.kind, self.cost)
+        if not valid:
+            raise ValueError(f"cost: {self.cost!r} does not fit a {self.kind} problem")
+        if self.output_activation not in valid:
+            raise ValueError(
+                f"output_activation: {self.output_activation!r} does not fit cost {self.cost!r} "
+                f"on a {self.kind} problem; choose one of {', '.join(valid)}"
+            )
         n_train = round(self.train_fraction * self.n_samples)
         if self.batch_size > n_train:
             raise ValueError(
@@ -210,11 +237,14 @@ class Ready(BaseModel):
 
 
 class History(BaseModel):
-    """Every epoch since the previous frame, so that a loss curve has no gaps."""
+    """Every epoch since the previous frame, so that a loss curve has no gaps.
+
+    A loss that overflowed to infinity is null (JSON has no infinity).
+    """
 
     epoch: list[int]
-    train_loss: list[float]
-    test_loss: list[float]
+    train_loss: list[float | None]
+    test_loss: list[float | None]
 
 
 class ArraySpec(BaseModel):
@@ -292,7 +322,10 @@ def options() -> dict:
         ],
         "features": list(FEATURES),
         "activations": list(ACTIVATIONS),
-        "costs": {name: list(cls.valid_outputs or ACTIVATIONS) for name, cls in COSTS.items()},
+        "costs": {
+            kind: {cost: valid_outputs(kind, cost) for cost in COSTS if valid_outputs(kind, cost)}
+            for kind in OUTPUT_DEFAULTS
+        },
         "output_defaults": OUTPUT_DEFAULTS,
         "optimizers": list(OPTIMIZERS),
         "regularizations": ["none", "l1", "l2"],

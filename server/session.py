@@ -81,6 +81,7 @@ class Run:
     Y_test: np.ndarray
     raw: dict
     grid: InputGrid
+    resets: int = 0
     epoch: int = 0
     history: dict = field(default_factory=lambda: {"epoch": [], "train_loss": [], "test_loss": []})
     last_losses: tuple = (None, None)
@@ -99,7 +100,6 @@ class TrainingSession:
         self.speed: float | None = None
         self.probe = 0
         self.runs = 0
-        self.resets = 0
         self._dirty = False
         self._last_frame = 0.0
         self._next_epoch_at = 0.0
@@ -164,6 +164,15 @@ class TrainingSession:
         if self.run is None:
             self._error("not_configured", f"send 'configure' before {message.type!r}")
             return
+        n_train = self.run.X_train.shape[0]
+        if isinstance(message, protocol.Probe) and message.index >= n_train:
+            self._error(
+                "bad_probe",
+                f"probe index {message.index} is out of range: there are {n_train} training "
+                "samples",
+            )
+            return
+        self._dirty = True  # every command changes what the next frame shows
         match message:
             case protocol.Play():
                 if self.state == "diverged":
@@ -182,21 +191,11 @@ class TrainingSession:
                     self.state = "paused"
                     self.steps_left = message.epochs
             case protocol.Reset():
-                self.resets += 1
-                self._start_run(self.run.config)
+                self._start_run(self.run.config, self.run.resets + 1)
             case protocol.Set():
                 self._set(message)
             case protocol.Probe():
-                n_train = self.run.X_train.shape[0]
-                if message.index >= n_train:
-                    self._error(
-                        "bad_probe",
-                        f"probe index {message.index} is out of range: there are {n_train} "
-                        "training samples",
-                    )
-                else:
-                    self.probe = message.index
-                    self._dirty = True
+                self.probe = message.index
 
     def _set(self, message: protocol.Set) -> None:
         run = self.run
@@ -212,17 +211,20 @@ class TrainingSession:
         if "speed" in given:
             self.speed = message.speed
             self._next_epoch_at = time.perf_counter()
-        self._dirty = True
 
-    def _start_run(self, config: TrainConfig) -> None:
-        """Build data and model for `config`; on failure the current run stays as it was."""
+    def _start_run(self, config: TrainConfig, resets: int = 0) -> None:
+        """Build data and model for `config`; on failure the current run stays as it was.
+
+        A reset (same config, `resets` > 0) keeps the probe: the data has not changed.
+        """
         try:
-            run = build_run(config, self.runs + 1, self.resets)
+            run = build_run(config, self.runs + 1, resets)
         except ValueError as error:
             self._error("invalid_config", str(error))
             return
         self.runs += 1
-        self.run, self.state, self.steps_left, self.probe = run, "paused", 0, 0
+        probe = self.probe if resets else 0
+        self.run, self.state, self.steps_left, self.probe = run, "paused", 0, probe
         self._rate_window.clear()
         self.outbox.put(ready_message(run))
         self._dirty = True
@@ -243,8 +245,8 @@ class TrainingSession:
         run.epoch += 1
         test_loss = run.model.loss(run.X_test, run.Y_test) if len(run.X_test) else None
         run.history["epoch"].append(run.epoch)
-        run.history["train_loss"].append(train_loss)
-        run.history["test_loss"].append(test_loss)
+        run.history["train_loss"].append(_finite(train_loss))
+        run.history["test_loss"].append(_finite(test_loss))
         run.last_losses = (train_loss, test_loss)
         now = time.perf_counter()
         self._rate_window.append(now)
@@ -313,6 +315,7 @@ def build_run(config: TrainConfig, number: int, resets: int) -> Run:
     X_test = model.check_inputs(feature_map(raw_test, config.features))
     return Run(
         number=number,
+        resets=resets,
         config=config.model_copy(deep=True),
         model=model,
         X_train=X_train,
