@@ -32,6 +32,7 @@ LIMITS = {
     "speed": (0.1, 100_000.0),
     "step_epochs": (1, 10_000),
     "grid_resolution": (10, 200),
+    "weight": (-100.0, 100.0),
 }
 
 # The output activation and cost each kind of problem gets unless the config says otherwise.
@@ -192,11 +193,24 @@ class Probe(_Strict):
     index: int = Field(0, ge=0)
 
 
+class SetWeight(_Strict):
+    """Edit one weight, W^l[row, col] (layer 0 is the first weight layer), as TF Playground does.
+
+    Also a bias when `col` is null: b^l[row].
+    """
+
+    type: Literal["set_weight"]
+    layer: int = Field(ge=0)
+    row: int = Field(ge=0)
+    col: int | None = Field(None, ge=0)
+    value: float = _bounds("weight")
+
+
 ClientMessage = Annotated[
-    Configure | Play | Pause | Step | Reset | Set | Probe, Field(discriminator="type")
+    Configure | Play | Pause | Step | Reset | Set | Probe | SetWeight, Field(discriminator="type")
 ]
 client_message = TypeAdapter(ClientMessage)
-CLIENT_TYPES = ("configure", "play", "pause", "step", "reset", "set", "probe")
+CLIENT_TYPES = ("configure", "play", "pause", "step", "reset", "set", "probe", "set_weight")
 
 
 # -- server to client ------------------------------------------------------------------------
@@ -307,6 +321,7 @@ class Error(BaseModel):
         "invalid_config",
         "not_configured",
         "bad_probe",
+        "bad_weight",
         "internal",
     ]
     message: str

@@ -36,6 +36,7 @@ CLIENT_EXAMPLES = [
     {"type": "reset"},
     {"type": "set", "learning_rate": 0.1, "speed": None},
     {"type": "probe", "index": 17},
+    {"type": "set_weight", "layer": 0, "row": 1, "col": 0, "value": -0.5},
 ]
 
 SERVER_EXAMPLES = {
@@ -139,6 +140,7 @@ def render() -> str:
         protocol.Reset,
         protocol.Set,
         protocol.Probe,
+        protocol.SetWeight,
     ]
     server = [protocol.Ready, protocol.Frame, protocol.Status, protocol.Error]
     parts = [INTRO, "## Client to server\n"]

@@ -196,6 +196,26 @@ class TrainingSession:
                 self._set(message)
             case protocol.Probe():
                 self.probe = message.index
+            case protocol.SetWeight():
+                self._set_weight(message)
+
+    def _set_weight(self, message: protocol.SetWeight) -> None:
+        layers = self.run.model.sequential
+        if message.layer >= len(layers):
+            self._error("bad_weight", f"layer {message.layer} does not exist: {len(layers)} layers")
+            return
+        layer = layers[message.layer]
+        if message.row >= layer.n_h or (message.col is not None and message.col >= layer.n_x):
+            self._error(
+                "bad_weight",
+                f"layer {message.layer} has W of shape {layer.W.shape}: no weight at "
+                f"({message.row}, {message.col})",
+            )
+            return
+        if message.col is None:
+            layer.b[message.row] = message.value
+        else:
+            layer.W[message.row, message.col] = message.value
 
     def _set(self, message: protocol.Set) -> None:
         run = self.run

@@ -610,3 +610,36 @@ def test_messages_stay_strict_json_when_the_test_loss_overflows(client):
         if not np.isfinite([train_loss, test_loss]).all()
     ]
     assert not not_json, f"NaN or Infinity sent; (epoch, train_loss, test_loss): {offending}"
+
+
+def test_set_weight_edits_one_weight_and_one_bias(client):
+    with client.websocket_connect("/ws/train") as ws:
+        _, _, before = configure(ws, TrainConfig())
+        ws.send_json({"type": "set_weight", "layer": 1, "row": 1, "col": 3, "value": -2.5})
+        _, after = receive_frame(ws)
+        ws.send_json({"type": "set_weight", "layer": 0, "row": 2, "col": None, "value": 0.75})
+        _, after_bias = receive_frame(ws)
+    expected = before[("W", 1)].copy()
+    expected[1, 3] = -2.5
+    np.testing.assert_array_equal(after[("W", 1)], expected)
+    np.testing.assert_array_equal(after[("W", 0)], before[("W", 0)])
+    assert after_bias[("b", 0)][2] == 0.75
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({"layer": 3, "row": 0, "col": 0}, "layer 3 does not exist"),
+        ({"layer": 0, "row": 4, "col": 0}, "no weight at (4, 0)"),
+        ({"layer": 0, "row": 0, "col": 2}, "no weight at (0, 2)"),
+    ],
+)
+def test_set_weight_out_of_range_is_an_error_that_changes_nothing(client, edit, message):
+    with client.websocket_connect("/ws/train") as ws:
+        _, _, before = configure(ws, TrainConfig())
+        ws.send_json({"type": "set_weight", "value": 1.0, **edit})
+        error = receive(ws, "error")
+        _, after = receive_frame(ws)
+    assert error["code"] == "bad_weight" and message in error["message"]
+    for layer in range(3):
+        np.testing.assert_array_equal(after[("W", layer)], before[("W", layer)])
