@@ -41,7 +41,8 @@ def input_grid(config: TrainConfig, n_inputs: int) -> InputGrid:
         rows = (thumbnail[:, None] * n + thumbnail[None, :]).ravel()
         y_range = INPUT_RANGE
     grid = Grid(x_range=INPUT_RANGE, y_range=y_range, resolution=n, thumbnail=THUMBNAIL)
-    return InputGrid(grid, feature_map(raw, config.features), rows)
+    features = feature_map(raw, config.features).astype(np.float32)
+    return InputGrid(grid, features, rows)
 
 
 class FrameArrays:
@@ -65,9 +66,18 @@ class FrameArrays:
 
 
 def network_arrays(
-    model: MLP, X_train: np.ndarray, Y_train: np.ndarray, probe: int, grid: InputGrid
+    model: MLP,
+    X_train: np.ndarray,
+    Y_train: np.ndarray,
+    probe: int,
+    grid: InputGrid,
+    display: MLP,
 ) -> FrameArrays:
-    """Every array a frame carries, from the engine's own forward and backward passes."""
+    """Every array a frame carries, from the engine's own forward and backward passes.
+
+    `display` is a float32 twin of `model` (see `MLP.copy`) that evaluates the grid: the wire
+    carries float32 anyway, and NumPy's float32 tanh and exp are several times faster.
+    """
     arrays = FrameArrays()
     model.forward(X_train)
     whole_set = model.backward(Y_train)  # dC/dW, dC/db of the training set's cost
@@ -85,12 +95,13 @@ def network_arrays(
         arrays.add("a", a_probe[l + 1][0], l)
         arrays.add("delta", probe_pass[l].delta[0], l)
 
-    output = model.forward(grid.features)
+    display.theta[...] = model.theta
+    output = display.forward(grid.features)
     n = grid.grid.resolution
     shape = (n, model.n_y) if grid.grid.y_range is None else (n, n, model.n_y)
     arrays.add("output", output.reshape(shape))
     thumbnail = grid.grid.thumbnail
-    for l, hidden in enumerate(model.activations_cache[1:-1]):
+    for l, hidden in enumerate(display.activations_cache[1:-1]):
         side = (thumbnail,) if grid.grid.y_range is None else (thumbnail, thumbnail)
         arrays.add("neurons", hidden[grid.thumbnail_rows].T.reshape(-1, *side), l)
     return arrays

@@ -25,6 +25,9 @@ from .protocol import TrainConfig
 
 STOP = object()
 DEFAULT_FRAME_RATE = 30.0
+#: While training, building frames may take at most this share of the worker's time; a big
+#: network then gets fewer frames per second rather than slower training.
+FRAME_BUDGET = 0.15
 
 
 class Outbox:
@@ -81,6 +84,7 @@ class Run:
     Y_test: np.ndarray
     raw: dict
     grid: InputGrid
+    display: MLP  # the model's float32 twin, for the grid (see frames.network_arrays)
     resets: int = 0
     epoch: int = 0
     history: dict = field(default_factory=lambda: {"epoch": [], "train_loss": [], "test_loss": []})
@@ -102,6 +106,7 @@ class TrainingSession:
         self.runs = 0
         self._dirty = False
         self._last_frame = 0.0
+        self._frame_seconds = 0.0  # how long the last frame took to build
         self._next_epoch_at = 0.0
         self._rate_window: deque = deque(maxlen=64)
         self.worker = threading.Thread(target=self._work, name="training-session", daemon=True)
@@ -279,16 +284,19 @@ class TrainingSession:
         self._dirty = True
 
     def _maybe_emit_frame(self) -> None:
-        due = time.perf_counter() - self._last_frame >= self.frame_interval
+        interval = max(self.frame_interval, self._frame_seconds / FRAME_BUDGET)
+        due = time.perf_counter() - self._last_frame >= interval
         idle = self.state != "running" and self.steps_left == 0
         if self._dirty and (due or idle) and self.outbox.frame_slot_free():
             self._emit_frame()
 
     def _emit_frame(self) -> None:
+        start = time.perf_counter()
         message, payload = frame_message(self.run, self.state, self.probe, self._epochs_per_s())
         self.run.history = {"epoch": [], "train_loss": [], "test_loss": []}
         self.outbox.put_frame(message, payload)
         self._last_frame = time.perf_counter()
+        self._frame_seconds = self._last_frame - start
         self._dirty = False
 
     def _epochs_per_s(self) -> float:
@@ -344,6 +352,7 @@ def build_run(config: TrainConfig, number: int, resets: int) -> Run:
         Y_test=model.check_targets(y_test, len(y_test)),
         raw={"train": (raw_train, y_train), "test": (raw_test, y_test)},
         grid=input_grid(config, spec.n_inputs),
+        display=model.copy(np.float32),
     )
 
 
@@ -379,7 +388,7 @@ def frame_message(run: Run, state: str, probe: int, epochs_per_second: float) ->
     model = run.model
     train_loss, train_metric = _metric(model, run.X_train, run.Y_train)
     test_loss, test_metric = _metric(model, run.X_test, run.Y_test)
-    arrays = network_arrays(model, run.X_train, run.Y_train, probe, run.grid)
+    arrays = network_arrays(model, run.X_train, run.Y_train, probe, run.grid, run.display)
     payload = arrays.to_bytes()
     frame = protocol.Frame(
         run=run.number,

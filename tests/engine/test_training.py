@@ -695,3 +695,24 @@ def test_float32_model_trains_and_stays_float32():
     assert all(g.dtype == np.float32 for pair in model.gradients(X / 5, y) for g in pair)
     assert history["train_loss"][-1] < 0.5 * history["train_loss"][0]
     assert model.evaluate(X / 5, y)["accuracy"] >= 0.9
+
+
+def test_copy_predicts_like_the_original_and_owns_its_weights():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(40, 3))
+    model = MLP(
+        3,
+        [6, 4],
+        2,
+        cost="categorical_crossentropy",
+        output_activation="softmax",
+        hidden_activation="tanh",
+        seed=2,
+    )
+    model.fit(X, rng.integers(0, 2, 40), batch_size=8, epochs=3)
+    twin, twin32 = model.copy(), model.copy(np.float32)
+    np.testing.assert_array_equal(twin.predict(X), model.predict(X))
+    assert twin32.theta.dtype == np.float32
+    np.testing.assert_allclose(twin32.predict(X.astype(np.float32)), model.predict(X), atol=1e-6)
+    twin.sequential[0].W[0, 0] += 1.0
+    assert not np.array_equal(twin.predict(X), model.predict(X))
