@@ -1,0 +1,286 @@
+/**
+ * The loss curves and the readouts above them.
+ *
+ * `LossHistory` keeps every epoch's training and test loss of the current run (each frame's
+ * `history` is appended, so the curve has no gaps). Drawing a 100k-epoch run point by point
+ * would be slow and no clearer, so the chart draws the minimum and maximum of each pixel
+ * column's epochs, which keeps every spike visible. The chart is a canvas (TF Playground's is
+ * a bare d3 line): a Plotly redraw per frame costs 15-30 ms here, the canvas well under one.
+ * Hovering it reads out the epoch and both losses.
+ */
+
+import { formatValue } from "./tooltip.js";
+import { elementSize } from "./size.js";
+
+const MAX_DRAWN = 2000;
+const TRAIN_COLOR = "#8c8c8c";
+const TEST_COLOR = "#222";
+
+/** Growable columns of epoch, training loss and test loss (NaN where unknown). */
+export class LossHistory {
+  constructor() {
+    this.clear();
+  }
+
+  clear() {
+    this.length = 0;
+    this.epochs = new Float64Array(1024);
+    this.train = new Float64Array(1024);
+    this.test = new Float64Array(1024);
+    this.version = (this.version ?? 0) + 1;
+  }
+
+  push(epoch, trainLoss, testLoss) {
+    if (this.length === this.epochs.length) {
+      for (const name of ["epochs", "train", "test"]) {
+        const grown = new Float64Array(2 * this.length);
+        grown.set(this[name]);
+        this[name] = grown;
+      }
+    }
+    this.epochs[this.length] = epoch;
+    this.train[this.length] = trainLoss ?? NaN;
+    this.test[this.length] = testLoss ?? NaN;
+    this.length += 1;
+    this.version += 1;
+  }
+
+  /** Add a frame's losses: its `history`, plus the starting point of a fresh run. */
+  append(frame) {
+    if (this.length === 0 && frame.epoch === 0) this.push(0, frame.train_loss, frame.test_loss);
+    const { epoch, train_loss: train, test_loss: test } = frame.history;
+    for (let i = 0; i < epoch.length; i++) this.push(epoch[i], train[i], test[i]);
+  }
+}
+
+/** At most `buckets` x 2 points of (x, y): each bucket's minimum and maximum, in x order. */
+function decimate(x, y, length, buckets) {
+  if (length <= 2 * buckets) return [x.slice(0, length), y.slice(0, length)];
+  const outX = new Float64Array(2 * buckets);
+  const outY = new Float64Array(2 * buckets);
+  let n = 0;
+  for (let b = 0; b < buckets; b++) {
+    const start = Math.floor((b * length) / buckets);
+    const end = Math.floor(((b + 1) * length) / buckets);
+    let low = start;
+    let high = start;
+    for (let i = start; i < end; i++) {
+      if (y[i] < y[low]) low = i;
+      if (y[i] > y[high]) high = i;
+    }
+    for (const i of low <= high ? [low, high] : [high, low]) {
+      outX[n] = x[i];
+      outY[n] = y[i];
+      n += 1;
+    }
+  }
+  return [outX.subarray(0, n), outY.subarray(0, n)];
+}
+
+const MARGIN = { l: 40, r: 10, t: 8, b: 18 };
+const charts = new WeakMap();
+
+/** Round tick positions covering [low, high]: steps of 1, 2 or 5 times a power of ten. */
+function niceTicks(low, high, count) {
+  const raw = (high - low) / count || 1;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
+  const ticks = [];
+  for (let t = Math.ceil(low / step) * step; t <= high + step * 1e-9; t += step) ticks.push(t);
+  return ticks;
+}
+
+/** The y axis: [low, high] and its ticks, over the finite (and, on a log scale, positive) losses. */
+function yAxis(series, logScale) {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const values of series) {
+    for (const v of values) {
+      if (!Number.isFinite(v) || (logScale && v <= 0)) continue;
+      low = Math.min(low, v);
+      high = Math.max(high, v);
+    }
+  }
+  if (!Number.isFinite(low)) [low, high] = logScale ? [0.01, 1] : [0, 1];
+  if (logScale) {
+    const from = Math.floor(Math.log10(low));
+    const to = Math.max(Math.ceil(Math.log10(high)), from + 1);
+    const every = Math.ceil((to - from) / 4);
+    const ticks = [];
+    for (let e = from; e <= to; e += every) ticks.push(10 ** e);
+    return { low: 10 ** from, high: 10 ** to, ticks, position: Math.log10 };
+  }
+  const top = high * 1.05 || 1;
+  return { low: 0, high: top, ticks: niceTicks(0, top, 3), position: (v) => v };
+}
+
+function createChart(element) {
+  const canvas = document.createElement("canvas");
+  element.replaceChildren(canvas);
+  const chart = { canvas, key: null, hoverX: null, history: null, logScale: false };
+  canvas.addEventListener("mousemove", (event) => {
+    chart.hoverX = event.clientX - canvas.getBoundingClientRect().left - MARGIN.l;
+    draw(element, chart);
+  });
+  canvas.addEventListener("mouseleave", () => {
+    chart.hoverX = null;
+    draw(element, chart);
+  });
+  return chart;
+}
+
+/** Index of the last epoch <= `epoch` (epochs ascending). */
+function lastAtOrBefore(epochs, length, epoch) {
+  let low = 0;
+  let high = length - 1;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (epochs[middle] <= epoch) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+function draw(element, chart) {
+  const { canvas, history, logScale } = chart;
+  const ratio = window.devicePixelRatio || 1;
+  const { width, height } = elementSize(element);
+  if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+    Object.assign(canvas, { width: Math.round(width * ratio), height: Math.round(height * ratio) });
+    Object.assign(canvas.style, { width: `${width}px`, height: `${height}px` });
+  }
+  const context = canvas.getContext("2d");
+  context.setTransform(ratio, 0, 0, ratio, 0, 0);
+  context.clearRect(0, 0, width, height);
+  const plotWidth = width - MARGIN.l - MARGIN.r;
+  const plotHeight = height - MARGIN.t - MARGIN.b;
+  const n = history.length;
+  const lastEpoch = Math.max(n ? history.epochs[n - 1] : 0, 1);
+  const buckets = Math.max(1, Math.min(MAX_DRAWN / 2, Math.round(plotWidth)));
+  const train = decimate(history.epochs, history.train, n, buckets);
+  const test = decimate(history.epochs, history.test, n, buckets);
+  const y = yAxis([train[1], test[1]], logScale);
+  const px = (epoch) => MARGIN.l + (epoch / lastEpoch) * plotWidth;
+  const py = (v) =>
+    MARGIN.t +
+    (1 - (y.position(v) - y.position(y.low)) / (y.position(y.high) - y.position(y.low))) * plotHeight;
+
+  context.font = "10px system-ui, sans-serif";
+  context.fillStyle = "#7b8388";
+  context.strokeStyle = "#eceff1";
+  context.lineWidth = 1;
+  context.textAlign = "right";
+  context.textBaseline = "middle";
+  for (const tick of y.ticks) {
+    const at = Math.round(py(tick)) + 0.5;
+    context.beginPath();
+    context.moveTo(MARGIN.l, at);
+    context.lineTo(MARGIN.l + plotWidth, at);
+    context.stroke();
+    context.fillText(formatValue(tick), MARGIN.l - 4, at);
+  }
+  context.textAlign = "center";
+  context.textBaseline = "top";
+  for (const tick of niceTicks(0, lastEpoch, 4)) {
+    context.fillText(tick.toLocaleString("en-US"), px(tick), MARGIN.t + plotHeight + 4);
+  }
+  context.strokeStyle = "#c9cfd3";
+  context.strokeRect(MARGIN.l + 0.5, MARGIN.t + 0.5, plotWidth, plotHeight);
+
+  context.save();
+  context.beginPath();
+  context.rect(MARGIN.l, MARGIN.t, plotWidth, plotHeight);
+  context.clip();
+  for (const [[xs, ys], color, lineWidth] of [
+    [train, TRAIN_COLOR, 1.5],
+    [test, TEST_COLOR, 2],
+  ]) {
+    context.strokeStyle = color;
+    context.lineWidth = lineWidth;
+    context.beginPath();
+    let drawing = false;
+    for (let i = 0; i < xs.length; i++) {
+      const usable = Number.isFinite(ys[i]) && !(logScale && ys[i] <= 0);
+      if (!usable) {
+        drawing = false;
+        continue;
+      }
+      if (drawing) context.lineTo(px(xs[i]), py(ys[i]));
+      else context.moveTo(px(xs[i]), py(ys[i]));
+      drawing = true;
+    }
+    context.stroke();
+    if (xs.length === 1 && Number.isFinite(ys[0])) {
+      context.fillStyle = color;
+      context.fillRect(px(xs[0]) - 1, py(ys[0]) - 1, 3, 3);
+    }
+  }
+  context.restore();
+
+  if (chart.hoverX !== null && n > 0 && chart.hoverX >= 0 && chart.hoverX <= plotWidth) {
+    const i = lastAtOrBefore(history.epochs, n, (chart.hoverX / plotWidth) * lastEpoch);
+    const at = px(history.epochs[i]);
+    context.strokeStyle = "rgba(0,0,0,0.35)";
+    context.lineWidth = 1;
+    context.beginPath();
+    context.moveTo(at, MARGIN.t);
+    context.lineTo(at, MARGIN.t + plotHeight);
+    context.stroke();
+    const label = `epoch ${history.epochs[i]}: test ${formatValue(history.test[i])}, training ${formatValue(history.train[i])}`;
+    context.font = "11px system-ui, sans-serif";
+    const labelWidth = context.measureText(label).width + 8;
+    const left = Math.min(Math.max(MARGIN.l, at - labelWidth / 2), MARGIN.l + plotWidth - labelWidth);
+    context.fillStyle = "rgba(255,255,255,0.92)";
+    context.fillRect(left, MARGIN.t + 1, labelWidth, 15);
+    context.fillStyle = "#222";
+    context.textAlign = "left";
+    context.fillText(label, left + 4, MARGIN.t + 3);
+  }
+}
+
+/** Draw the loss curves of `history` into `element` (only when something changed). */
+export function renderLossChart(element, history, { logScale }) {
+  let chart = charts.get(element);
+  if (!chart) {
+    chart = createChart(element);
+    charts.set(element, chart);
+  }
+  chart.history = history;
+  chart.logScale = logScale;
+  const { width, height } = elementSize(element);
+  const key = `${history.version}|${logScale}|${width}x${height}`;
+  if (chart.key === key) return;
+  chart.key = key;
+  draw(element, chart);
+  element.dataset.points = String(history.length);
+}
+
+function setReadout(id, value, text) {
+  const element = document.getElementById(id);
+  element.dataset.value = value === null || value === undefined ? "" : String(value);
+  element.textContent = text;
+}
+
+/** Epoch, losses and metric of `frame` into the readouts (`metric`: "accuracy" or "r2"). */
+export function renderReadouts(frame) {
+  setReadout("epoch-count", frame.epoch, frame.epoch.toLocaleString("en-US", { minimumIntegerDigits: 6 }));
+  setReadout(
+    "epochs-per-second",
+    frame.epochs_per_second,
+    Math.round(frame.epochs_per_second).toLocaleString("en-US"),
+  );
+  const loss = (value) => {
+    if (value === null) return "–";
+    return value === 0 || value >= 0.001 ? value.toFixed(3) : value.toExponential(2);
+  };
+  setReadout("train-loss", frame.train_loss, loss(frame.train_loss));
+  setReadout("test-loss", frame.test_loss, loss(frame.test_loss));
+  const isAccuracy = frame.metric === "accuracy";
+  const metric = (value) => {
+    if (value === null) return "–";
+    return isAccuracy ? `${(100 * value).toFixed(1)}%` : value.toFixed(3);
+  };
+  document.getElementById("metric-name").textContent = isAccuracy ? "Accuracy" : "R²";
+  setReadout("train-metric", frame.train_metric, metric(frame.train_metric));
+  setReadout("test-metric", frame.test_metric, metric(frame.test_metric));
+}

@@ -1,0 +1,341 @@
+/**
+ * The page's wiring: options -> state -> controls; controls -> messages; frames -> views.
+ *
+ * Frames are kept as they arrive (their loss history appended at once, so the curve has no
+ * gaps) and drawn at most once per animation frame, always the latest one.
+ */
+
+import { Connection } from "./connection.js";
+import { buildControls, showPlaying, syncControls } from "./controls.js";
+import { clearFieldErrors, errorField, errorText, showFieldError } from "./errors.js";
+import {
+  CONFIG_FIELDS,
+  datasetInfo,
+  effectiveOutput,
+  fitDataset,
+  fromHash,
+  LIVE_FIELDS,
+  toHash,
+  trainConfig,
+  validOutputs,
+} from "./state.js";
+import { LossHistory, renderLossChart, renderReadouts } from "./charts.js";
+import { NETWORK_LEGEND, renderNetwork } from "./network.js";
+import { renderDeltas } from "./deltas.js";
+import { renderBoundary } from "./boundary.js";
+import { usesX2 } from "./sketches.js";
+import { onResize } from "./size.js";
+
+const RENDER_SAMPLES = 600;
+const RATE_INTERVAL_MS = 1000;
+const ERROR_FIELDS = [...CONFIG_FIELDS, "speed"];
+
+const stats = {
+  framesReceived: 0,
+  framesRendered: 0,
+  lastRenderMs: 0,
+  epoch: 0,
+  renderMs: [],
+  viewMs: {},
+};
+window.playground = { stats };
+
+const byId = (id) => document.getElementById(id);
+
+function setStatus(text, kind = "info") {
+  const status = byId("status-message");
+  status.textContent = text;
+  status.dataset.kind = kind;
+}
+
+async function start() {
+  const options = await (await fetch("/api/options")).json();
+  const { state, ignored } = fromHash(window.location.hash, options);
+  const page = {
+    options,
+    state,
+    run: null,
+    frame: null,
+    drawn: null,
+    redraw: false,
+    hover: null,
+    running: false,
+    awaitingStatus: false,
+    history: new LossHistory(),
+    writtenHash: "",
+  };
+  window.playground.state = state;
+
+  const send = (message) => connection.send(message);
+
+  function writeHash() {
+    const hash = `#${toHash(state)}`;
+    if (hash !== window.location.hash) window.history.replaceState(null, "", hash);
+    page.writtenHash = window.location.hash;
+  }
+
+  function configure() {
+    send({ type: "configure", config: trainConfig(state) });
+  }
+
+  function stateChanged({ reconfigure }) {
+    syncControls(controls, state, options);
+    writeHash();
+    page.redraw = true;
+    if (reconfigure) configure();
+  }
+
+  /** Keep output activation and cost a valid pair after either changes. */
+  function fixOutputPairing() {
+    const valid = validOutputs(state, options);
+    if (valid.length > 0 && !valid.includes(effectiveOutput(state, options).output)) {
+      state.output_activation = valid[0];
+    }
+  }
+
+  function selectDataset(name) {
+    const before = datasetInfo(state, options);
+    state.dataset = name;
+    const after = datasetInfo(state, options);
+    if (after.kind !== before.kind) {
+      state.output_activation = null;
+      state.cost = null;
+    }
+    fitDataset(state, options);
+    if (after.n_inputs === 2 && before.n_inputs === 1 && !state.features.some(usesX2)) {
+      state.features = [...state.features, "x2"];
+    }
+  }
+
+  const actions = {
+    change(field, value) {
+      if (LIVE_FIELDS.includes(field)) {
+        state[field] = value;
+        clearFieldErrors([field]);
+        send({ type: "set", [field]: value });
+        stateChanged({ reconfigure: false });
+        return;
+      }
+      if (!CONFIG_FIELDS.includes(field)) {
+        state[field] = value;
+        stateChanged({ reconfigure: false });
+        return;
+      }
+      if (field === "dataset") selectDataset(value);
+      else state[field] = value;
+      if (field === "cost" || field === "output_activation") fixOutputPairing();
+      stateChanged({ reconfigure: true });
+    },
+    toggleFeature(feature) {
+      const on = state.features.includes(feature);
+      if (on && state.features.length === 1) return;
+      state.features = on
+        ? state.features.filter((f) => f !== feature)
+        : options.features.filter((f) => f === feature || state.features.includes(f));
+      stateChanged({ reconfigure: true });
+    },
+    addLayer() {
+      if (state.hidden_layers.length >= options.limits.hidden_layers[1]) return;
+      state.hidden_layers = [...state.hidden_layers, state.hidden_layers.at(-1) ?? 4];
+      stateChanged({ reconfigure: true });
+    },
+    removeLayer() {
+      if (state.hidden_layers.length <= options.limits.hidden_layers[0]) return;
+      state.hidden_layers = state.hidden_layers.slice(0, -1);
+      stateChanged({ reconfigure: true });
+    },
+    resizeLayer(i, change) {
+      const [low, high] = options.limits.neurons;
+      const width = Math.min(high, Math.max(low, state.hidden_layers[i] + change));
+      state.hidden_layers = state.hidden_layers.map((n, j) => (j === i ? width : n));
+      stateChanged({ reconfigure: true });
+    },
+    regenerate() {
+      actions.change("seed", Math.floor(Math.random() * 100000));
+    },
+    playPause() {
+      page.running = !page.running;
+      showPlaying(page.running);
+      // Frames already on their way still carry the old state; the `status` answer settles it.
+      page.awaitingStatus = send({ type: page.running ? "play" : "pause" });
+    },
+    step() {
+      send({ type: "step", epochs: 1 });
+    },
+    reset() {
+      send({ type: "reset" });
+    },
+  };
+
+  const handlers = {
+    open() {
+      byId("connection-banner").hidden = true;
+      byId("connection-state").textContent = "connected";
+      configure();
+      send({ type: "set", speed: state.speed });
+    },
+    close(retryMs) {
+      page.running = false;
+      showPlaying(false);
+      const banner = byId("connection-banner");
+      const seconds = (retryMs / 1000).toFixed(1);
+      banner.textContent = `Connection to the server lost. Reconnecting in ${seconds} s…`;
+      banner.hidden = false;
+      byId("connection-state").textContent = "disconnected";
+    },
+    ready(message) {
+      page.run = message;
+      page.frame = null;
+      page.hover = null;
+      page.awaitingStatus = false;
+      page.history.clear();
+      clearFieldErrors(CONFIG_FIELDS);
+      setStatus(`Run ${message.run}: ${message.config.dataset}, layers ${message.layer_sizes.join("-")}`);
+    },
+    frame(frame) {
+      if (!page.run || frame.run !== page.run.run) return;
+      stats.framesReceived += 1;
+      stats.epoch = frame.epoch;
+      page.history.append(frame);
+      page.frame = frame;
+      if (!page.awaitingStatus) {
+        page.running = frame.state === "running";
+        showPlaying(page.running);
+      }
+    },
+    status(message) {
+      page.awaitingStatus = false;
+      page.running = message.state === "running";
+      showPlaying(page.running);
+      setStatus(message.message, message.state === "diverged" ? "error" : "info");
+    },
+    error(error) {
+      const field = errorField(error, ERROR_FIELDS);
+      if (CONFIG_FIELDS.includes(field)) clearFieldErrors(CONFIG_FIELDS);
+      const text =
+        field === "weight" ? `Could not set the weight: ${error.message}` : errorText(error, field);
+      if (!(field && showFieldError(field, text))) setStatus(text, "error");
+    },
+  };
+
+  const controls = buildControls(options, actions);
+  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+  const connection = new Connection(`${scheme}://${window.location.host}/ws/train`, handlers);
+  syncControls(controls, state, options);
+  writeHash();
+  if (ignored.length) {
+    setStatus(`Ignored unreadable settings in the link: ${ignored.join(", ")}`, "error");
+  }
+
+  window.addEventListener("hashchange", () => {
+    if (window.location.hash === page.writtenHash) return;
+    Object.assign(state, fromHash(window.location.hash, options).state);
+    stateChanged({ reconfigure: true });
+    send({ type: "set", speed: state.speed });
+  });
+  onResize(() => {
+    page.redraw = true;
+  });
+
+  const typing = (target) => target.closest?.("input, select, textarea, [contenteditable]");
+  document.addEventListener("keydown", (event) => {
+    if (typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === " ") {
+      event.preventDefault();
+      actions.playPause();
+    } else if (event.key === "ArrowRight") {
+      event.preventDefault();
+      actions.step();
+    }
+  });
+  document.addEventListener("keyup", (event) => {
+    if (event.key === " " && !typing(event.target)) event.preventDefault();
+  });
+
+  const views = {
+    network: byId("network"),
+    deltas: byId("deltas"),
+    boundary: byId("decision-boundary"),
+    loss: byId("loss-chart"),
+    networkLegend: byId("network-legend"),
+    title: byId("boundary-title"),
+    readout: byId("boundary-readout"),
+    boundaryLegend: byId("boundary-legend"),
+  };
+
+  /** Run one view, adding its duration to stats.viewMs[name]. */
+  function timed(name, draw) {
+    const started = performance.now();
+    draw();
+    stats.viewMs[name] = performance.now() - started;
+  }
+
+  function render() {
+    const { frame, run } = page;
+    timed("readouts", () => renderReadouts(frame));
+    timed("network", () =>
+      renderNetwork(views.network, frame, {
+        run,
+        direction: state.direction,
+        onHoverNode(node) {
+          page.hover = node;
+          page.redraw = true;
+        },
+        weightRange: options.limits.weight,
+        onEditWeight(layer, row, col, value) {
+          clearFieldErrors(["weight"]);
+          send({ type: "set_weight", layer, row, col, value });
+        },
+      }),
+    );
+    timed("deltas", () => renderDeltas(views.deltas, frame));
+    timed("boundary", () =>
+      renderBoundary(views.boundary, frame, {
+        run,
+        showTest: state.showTest,
+        discretize: state.discretize,
+        hover: page.hover,
+        title: views.title,
+        readout: views.readout,
+        legend: views.boundaryLegend,
+        onProbe(index) {
+          clearFieldErrors(["probe"]);
+          send({ type: "probe", index });
+        },
+      }),
+    );
+    timed("loss", () => renderLossChart(views.loss, page.history, { logScale: state.logScale }));
+    if (views.networkLegend.dataset.direction !== state.direction) {
+      views.networkLegend.dataset.direction = state.direction;
+      views.networkLegend.innerHTML = NETWORK_LEGEND[state.direction];
+    }
+  }
+
+  function animate() {
+    requestAnimationFrame(animate);
+    if (!page.frame || (page.frame === page.drawn && !page.redraw)) return;
+    const started = performance.now();
+    render();
+    page.drawn = page.frame;
+    page.redraw = false;
+    stats.lastRenderMs = performance.now() - started;
+    stats.framesRendered += 1;
+    stats.renderMs.push(stats.lastRenderMs);
+    if (stats.renderMs.length > RENDER_SAMPLES) stats.renderMs.shift();
+  }
+
+  let lastCount = 0;
+  setInterval(() => {
+    const framesPerSecond = ((stats.framesRendered - lastCount) * 1000) / RATE_INTERVAL_MS;
+    lastCount = stats.framesRendered;
+    const epochsPerSecond = page.frame?.epochs_per_second ?? 0;
+    byId("rate-line").textContent =
+      `${Math.round(epochsPerSecond)} epochs/s · ` +
+      `${Math.round(framesPerSecond)} frames/s · render ${stats.lastRenderMs.toFixed(1)} ms`;
+  }, RATE_INTERVAL_MS);
+
+  connection.connect();
+  requestAnimationFrame(animate);
+}
+
+start();

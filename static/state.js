@@ -1,0 +1,190 @@
+/**
+ * The playground's whole configuration in one object, and its URL-hash form.
+ *
+ * The object holds the run's TrainConfig fields (named as in server/protocol.py), the
+ * session's speed and the display toggles. `toHash` writes every field, so a copied link
+ * restores the page exactly; `fromHash` starts from the defaults and keeps only the values it
+ * can read, listing the keys it had to ignore.
+ */
+
+/** Epochs per second on offer; null asks the server to train as fast as it can. */
+export const SPEEDS = [1, 5, 20, 100, 500, null];
+
+/** TrainConfig fields whose change needs a new run (`configure`). */
+export const CONFIG_FIELDS = [
+  "dataset",
+  "n_samples",
+  "noise",
+  "train_fraction",
+  "seed",
+  "n_classes",
+  "features",
+  "hidden_layers",
+  "activation",
+  "output_activation",
+  "cost",
+  "learning_rate",
+  "batch_size",
+  "optimizer",
+  "regularization",
+  "regularization_rate",
+];
+
+/** Fields the server changes live (`set`), without a reset. */
+export const LIVE_FIELDS = ["learning_rate", "regularization_rate", "speed"];
+
+const number = { read: (text) => (text.trim() === "" ? NaN : Number(text)), write: String };
+const integer = { read: (text) => (/^-?\d+$/.test(text) ? Number(text) : NaN), write: String };
+const word = { read: (text) => text, write: encodeURIComponent };
+const nullableWord = {
+  read: (text) => (text === "auto" ? null : text),
+  write: (value) => (value === null ? "auto" : encodeURIComponent(value)),
+};
+const list = (item) => ({
+  read: (text) => (text === "" ? [] : text.split(",").map(item.read)),
+  write: (values) => values.map(item.write).join(","),
+});
+const flag = {
+  read: (text) => (text === "true" ? true : text === "false" ? false : undefined),
+  write: String,
+};
+const speed = {
+  read: (text) => (text === "max" ? null : Number(text)),
+  write: (value) => (value === null ? "max" : String(value)),
+};
+
+/** state field -> [hash key, codec]; `write` gives URL-ready text; the hash keeps this order. */
+const HASH_FORMAT = {
+  dataset: ["dataset", word],
+  n_samples: ["samples", integer],
+  noise: ["noise", number],
+  train_fraction: ["ratio", number],
+  seed: ["seed", integer],
+  n_classes: ["classes", integer],
+  features: ["features", list(word)],
+  hidden_layers: ["hidden", list(integer)],
+  activation: ["activation", word],
+  output_activation: ["output", nullableWord],
+  cost: ["cost", nullableWord],
+  learning_rate: ["lr", number],
+  batch_size: ["batch", integer],
+  optimizer: ["optimizer", word],
+  regularization: ["reg", word],
+  regularization_rate: ["regRate", number],
+  speed: ["speed", speed],
+  showTest: ["showTest", flag],
+  discretize: ["discretize", flag],
+  logScale: ["logLoss", flag],
+  direction: ["view", word],
+};
+
+/** The state a fresh page starts from: the server's defaults, output and cost by kind. */
+function defaultState(options) {
+  return {
+    ...structuredClone(options.defaults),
+    output_activation: null,
+    cost: null,
+    speed: null,
+    showTest: false,
+    discretize: false,
+    logScale: false,
+    direction: "forward",
+  };
+}
+
+/** Whether `value` is acceptable for `field` as far as the menus and limits tell. */
+function valid(field, value, options) {
+  const limits = options.limits;
+  const within = (v, [low, high]) => Number.isFinite(v) && v >= low && v <= high;
+  switch (field) {
+    case "dataset":
+      return options.datasets.some((d) => d.name === value);
+    case "features":
+      return (
+        value.length > 0 &&
+        value.every((f) => options.features.includes(f)) &&
+        new Set(value).size === value.length
+      );
+    case "hidden_layers":
+      return value.length <= limits.hidden_layers[1] && value.every((n) => within(n, limits.neurons));
+    case "activation":
+      return options.activations.includes(value);
+    case "output_activation":
+      return value === null || options.activations.includes(value);
+    case "cost":
+      return value === null || Object.values(options.costs).some((costs) => value in costs);
+    case "optimizer":
+      return options.optimizers.includes(value);
+    case "regularization":
+      return options.regularizations.includes(value);
+    case "speed":
+      return value === null || within(value, limits.speed);
+    case "direction":
+      return value === "forward" || value === "backward";
+    case "showTest":
+    case "discretize":
+    case "logScale":
+      return typeof value === "boolean";
+    default:
+      return field in limits && within(value, limits[field]);
+  }
+}
+
+/** Make `state` fit its dataset: a 1-D dataset has no x2, so no feature built on it. */
+export function fitDataset(state, options) {
+  if (datasetInfo(state, options).n_inputs !== 1) return;
+  state.features = state.features.filter((f) => !f.includes("x2"));
+  if (state.features.length === 0) state.features = ["x1"];
+}
+
+/** The URL hash (without '#') that restores `state`. */
+export function toHash(state) {
+  return Object.entries(HASH_FORMAT)
+    .map(([field, [key, codec]]) => `${key}=${codec.write(state[field])}`)
+    .join("&");
+}
+
+/** The state a hash describes, on top of the defaults; `ignored` names the unreadable keys. */
+export function fromHash(hash, options) {
+  const state = defaultState(options);
+  const ignored = [];
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  for (const [field, [key, codec]] of Object.entries(HASH_FORMAT)) {
+    if (!params.has(key)) continue;
+    const value = codec.read(params.get(key));
+    if (value !== undefined && valid(field, value, options)) {
+      state[field] = value;
+    } else {
+      ignored.push(key);
+    }
+  }
+  fitDataset(state, options);
+  return { state, ignored };
+}
+
+/** The TrainConfig to send with `configure`. */
+export function trainConfig(state) {
+  return Object.fromEntries(CONFIG_FIELDS.map((field) => [field, structuredClone(state[field])]));
+}
+
+/** The dataset's entry of /api/options. */
+export function datasetInfo(state, options) {
+  return options.datasets.find((d) => d.name === state.dataset);
+}
+
+/** The output activation and cost the run uses: the state's, or the problem kind's defaults. */
+export function effectiveOutput(state, options) {
+  const [output, cost] = options.output_defaults[datasetInfo(state, options).kind];
+  return { output: state.output_activation ?? output, cost: state.cost ?? cost };
+}
+
+/** The costs that fit the dataset's kind of problem (options.costs is kind -> cost -> outputs). */
+export function validCosts(state, options) {
+  return Object.keys(options.costs[datasetInfo(state, options).kind]);
+}
+
+/** The output activations that can learn the dataset's kind with the cost the run uses. */
+export function validOutputs(state, options) {
+  const { cost } = effectiveOutput(state, options);
+  return options.costs[datasetInfo(state, options).kind][cost] ?? [];
+}

@@ -1,0 +1,32 @@
+/** The page's one tooltip: exact values under the pointer, kept inside the window. */
+
+const OFFSET = 14;
+
+function tooltipElement() {
+  return document.getElementById("tooltip");
+}
+
+/** Show `html` near the viewport point (x, y). */
+export function showTooltip(html, x, y) {
+  const tip = tooltipElement();
+  tip.innerHTML = html;
+  tip.hidden = false;
+  const { width, height } = tip.getBoundingClientRect();
+  const left = x + OFFSET + width > window.innerWidth ? x - OFFSET - width : x + OFFSET;
+  const top = Math.min(y + OFFSET, window.innerHeight - height - 4);
+  tip.style.left = `${Math.max(4, left)}px`;
+  tip.style.top = `${Math.max(4, top)}px`;
+}
+
+export function hideTooltip() {
+  tooltipElement().hidden = true;
+}
+
+/** A number for a tooltip: four significant digits, exponent form when tiny or huge. */
+export function formatValue(value) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "–";
+  const magnitude = Math.abs(value);
+  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e4)) return value.toExponential(3);
+  const text = value.toPrecision(4);
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+}
