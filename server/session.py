@@ -105,7 +105,7 @@ class TrainingSession:
         self.probe = 0
         self.runs = 0
         self._dirty = False
-        self._last_frame = 0.0
+        self._next_frame_at = 0.0  # frames keep to a schedule, so that they average the rate
         self._frame_seconds = 0.0  # how long the last frame took to build
         self._next_epoch_at = 0.0
         self._rate_window: deque = deque(maxlen=64)
@@ -284,19 +284,19 @@ class TrainingSession:
         self._dirty = True
 
     def _maybe_emit_frame(self) -> None:
-        interval = max(self.frame_interval, self._frame_seconds / FRAME_BUDGET)
-        due = time.perf_counter() - self._last_frame >= interval
+        now = time.perf_counter()
         idle = self.state != "running" and self.steps_left == 0
-        if self._dirty and (due or idle) and self.outbox.frame_slot_free():
+        if self._dirty and (now >= self._next_frame_at or idle) and self.outbox.frame_slot_free():
             self._emit_frame()
+            interval = max(self.frame_interval, self._frame_seconds / FRAME_BUDGET)
+            self._next_frame_at = max(self._next_frame_at + interval, now)
 
     def _emit_frame(self) -> None:
         start = time.perf_counter()
         message, payload = frame_message(self.run, self.state, self.probe, self._epochs_per_s())
         self.run.history = {"epoch": [], "train_loss": [], "test_loss": []}
         self.outbox.put_frame(message, payload)
-        self._last_frame = time.perf_counter()
-        self._frame_seconds = self._last_frame - start
+        self._frame_seconds = time.perf_counter() - start
         self._dirty = False
 
     def _epochs_per_s(self) -> float:

@@ -84,9 +84,9 @@ class ServerProcess:
         self.process = None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server_url(tmp_path_factory):
-    """The server most tests share, for the whole session."""
+    """The server the tests of a module share."""
     server = ServerProcess(free_port(), tmp_path_factory.mktemp("server") / "server.log")
     server.start()
     yield server.url
@@ -102,7 +102,7 @@ def own_server(tmp_path):
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
