@@ -135,13 +135,14 @@ def _epoch(
         for l in range(L):  # forward: eqs. 32-33
             n_x, n_h = widths[l], widths[l + 1]
             W = theta[w_at : w_at + n_h * n_x].reshape((n_h, n_x))
+            a, z = A[l], Z[l]
             for i in range(m):
                 for j in range(n_h):
                     s = theta[b_at + j]
                     for k in range(n_x):
-                        s += A[l][i, k] * W[j, k]
-                    Z[l][i, j] = s
-            _phi(output if l == L - 1 else hidden, Z[l], A[l + 1])
+                        s += a[i, k] * W[j, k]
+                    z[i, j] = s
+            _phi(output if l == L - 1 else hidden, z, A[l + 1])
             w_at, b_at = w_at + n_h * n_x, b_at + n_h
         _output_error(cost, output, fused, A[L], Z[L - 1], Y, rows, G[L], D[L - 1], eps)
         grad[:] = 0.0
@@ -150,20 +151,21 @@ def _epoch(
             w_at, b_at = w_at - n_h * n_x, b_at - n_h
             W = theta[w_at : w_at + n_h * n_x].reshape((n_h, n_x))
             dW = grad[w_at : w_at + n_h * n_x].reshape((n_h, n_x))
+            delta, a, g = D[l], A[l], G[l]
             for i in range(m):
                 for j in range(n_h):
-                    d = D[l][i, j]
+                    d = delta[i, j]
                     grad[b_at + j] += d  # eq. 14
                     for k in range(n_x):
-                        dW[j, k] += d * A[l][i, k]  # eq. 15
-            if l > 0:  # eq. 13
+                        dW[j, k] += d * a[i, k]  # eq. 15
+            if l > 0:  # eq. 13, (W^(l+1))^T delta^(l+1) as a sum of rows of W (contiguous)
                 for i in range(m):
-                    for k in range(n_x):
-                        s = 0.0
-                        for j in range(n_h):
-                            s += D[l][i, j] * W[j, k]
-                        G[l][i, k] = s
-                _vjp(hidden, Z[l - 1], A[l], G[l], D[l - 1])
+                    g[i] = 0.0
+                    for j in range(n_h):
+                        d = delta[i, j]
+                        for k in range(n_x):
+                            g[i, k] += d * W[j, k]
+                _vjp(hidden, Z[l - 1], a, g, D[l - 1])
         t += 1
         scale = 1.0 / m  # the 1/m of eqs. 30-31
         correction1 = 1.0 - 0.9**t
@@ -201,7 +203,9 @@ def compiled_epoch():
         if _compiled is None:
             from numba import njit
 
-            jit = njit(cache=True, nogil=True)  # nogil: a server's other threads keep running
+            # nogil: a server's other threads keep running. reassoc lets LLVM vectorise the dot
+            # products (it may reorder a sum, as BLAS does); NaN and inf keep their meaning.
+            jit = njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
             _phi, _vjp, _output_error = jit(_phi), jit(_vjp), jit(_output_error)
             _compiled = jit(_epoch)
     return _compiled

@@ -76,7 +76,7 @@ class DenseLayer:
 
     def weighted_input(self, X: np.ndarray) -> np.ndarray:
         """Eq. 32 (eq. 34 for a batch): Z = X W^T + b, shape (m, n_h)."""
-        z = np.dot(X, self._W.T)
+        z = X @ self._W.T
         z += self._b  # b broadcast over the m rows
         return z
 

@@ -87,7 +87,7 @@ class MLP:
     accelerate = True
     #: "Small": at most this many multiply-adds in a batch's forward pass (m * sum n_x n_h);
     #: measured on the benchmark machine, above it NumPy's BLAS calls are the faster way.
-    KERNEL_MAX_BATCH_WORK = 80_000
+    KERNEL_MAX_BATCH_WORK = 200_000
 
     def __init__(
         self,
@@ -318,11 +318,11 @@ class MLP:
         deltas = [self.output_delta(Y)]
         for l in range(len(self.sequential) - 1, -1, -1):
             delta, (dW, db) = deltas[0], self._grad_views[l]
-            np.dot(delta.T, A[l], out=dW)  # eq. 15, summed over the samples x
+            np.matmul(delta.T, A[l], out=dW)  # eq. 15, summed over the samples x
             np.add.reduce(delta, axis=0, out=db)  # eq. 14, summed over the samples x
             if l > 0:  # eq. 13: delta^l = ((W^(l+1))^T delta^(l+1)) o phi'(z^l)
                 previous = self.sequential[l - 1].activation
-                deltas.insert(0, previous.vjp(Z[l - 1], A[l], np.dot(delta, self.sequential[l].W)))
+                deltas.insert(0, previous.vjp(Z[l - 1], A[l], delta @ self.sequential[l].W))
         self.grad *= 1.0 / A[0].shape[0]  # the 1/m of eqs. 30-31: the mean over the batch
         weights = self.grad[: self.n_weights]
         if self.l1:
@@ -377,15 +377,19 @@ class MLP:
             n_batches, batch_size
         )
 
-    def train_epoch(self, X, Y, batch_size: int = 32, epoch: int = 0) -> float:
+    def train_epoch(
+        self, X, Y, batch_size: int = 32, epoch: int = 0, evaluate: bool = True
+    ) -> float | None:
         """One epoch of mini-batch updates; returns the cost on all of (X, Y) after it.
 
-        Raises TrainingDiverged, with the weights restored, if that cost is NaN or infinite.
+        With `evaluate=False` that extra forward pass over the whole set is skipped (None is
+        returned). Raises TrainingDiverged, with the weights and the optimiser's state restored,
+        if the cost or a weight becomes NaN or infinite.
         """
         X = self.check_inputs(X)
         Y = self.check_targets(Y, X.shape[0])
         self._check_batch_size(batch_size, X.shape[0])
-        return self._train_epoch(X, Y, batch_size, epoch)
+        return self._train_epoch(X, Y, batch_size, epoch, evaluate)
 
     def _check_batch_size(self, batch_size, n_samples: int) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
@@ -393,7 +397,7 @@ class MLP:
         if not 1 <= batch_size <= n_samples:
             raise ValueError(f"batch_size must be between 1 and N = {n_samples}, got {batch_size}")
 
-    def _train_epoch(self, X, Y, batch_size, epoch) -> float:
+    def _train_epoch(self, X, Y, batch_size, epoch, evaluate=True) -> float | None:
         before = self.theta.copy(), self.optimizer.state_arrays()
         order = self.batches(X.shape[0], batch_size).ravel()
         small = batch_size * self.n_weights <= self.KERNEL_MAX_BATCH_WORK
@@ -404,9 +408,12 @@ class MLP:
             for start in range(0, order.size, batch_size):
                 batch = slice(start, start + batch_size)
                 self._update(X_epoch[batch], Y_epoch[batch])
-        self._forward(X)
-        loss = self._cost(Y)
-        if not np.isfinite(loss):
+        if evaluate:
+            self._forward(X)
+            loss = self._cost(Y)
+        else:
+            loss = None if np.isfinite(self.theta).all() else float("nan")
+        if loss is not None and not np.isfinite(loss):
             self.theta[...] = before[0]
             self.optimizer.restore_arrays(before[1])
             raise TrainingDiverged(epoch, loss)

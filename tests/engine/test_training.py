@@ -716,3 +716,20 @@ def test_copy_predicts_like_the_original_and_owns_its_weights():
     np.testing.assert_allclose(twin32.predict(X.astype(np.float32)), model.predict(X), atol=1e-6)
     twin.sequential[0].W[0, 0] += 1.0
     assert not np.array_equal(twin.predict(X), model.predict(X))
+
+
+def test_train_epoch_without_evaluation_updates_alike_and_still_catches_divergence():
+    rng = np.random.default_rng(9)
+    X, y = rng.normal(size=(50, 2)), rng.normal(size=50)
+    evaluated, silent = (MLP(2, [4], 1, learning_rate=0.05, seed=1) for _ in range(2))
+    for _ in range(3):
+        assert np.isfinite(evaluated.train_epoch(X, y, batch_size=5))
+        assert silent.train_epoch(X, y, batch_size=5, evaluate=False) is None
+    np.testing.assert_array_equal(silent.theta, evaluated.theta)
+    exploding = MLP(2, [4], 1, learning_rate=1e6, seed=1)
+    start = exploding.theta.copy()
+    with pytest.raises(TrainingDiverged):
+        for _ in range(50):
+            start = exploding.theta.copy()
+            exploding.train_epoch(X * 1e3, y * 1e3, batch_size=5, evaluate=False)
+    np.testing.assert_array_equal(exploding.theta, start)
