@@ -72,15 +72,16 @@ def network_arrays(
     probe: int,
     grid: InputGrid,
     display: MLP,
-) -> FrameArrays:
-    """Every array a frame carries, from the engine's own forward and backward passes.
+) -> tuple[FrameArrays, dict[str, float]]:
+    """Every array a frame carries, and the training set's scores (`MLP.evaluate`).
 
-    `display` is a float32 twin of `model` (see `MLP.copy`) that evaluates the grid: the wire
-    carries float32 anyway, and NumPy's float32 tanh and exp are several times faster.
+    All come from the engine's own forward and backward passes. `display` is a float32 twin
+    of `model` (see `MLP.copy`) that evaluates the grid: the wire carries float32 anyway, and
+    NumPy's float32 tanh and exp are several times faster.
     """
     arrays = FrameArrays()
-    model.forward(X_train)
-    whole_set = model.backward(Y_train)  # dC/dW, dC/db of the training set's cost
+    scores = model.evaluate(X_train, Y_train)  # the forward pass over the training set...
+    whole_set = model.backward(Y_train)  # ...that gives dC/dW, dC/db of the training set's cost
     model.forward(X_train[probe : probe + 1])
     probe_pass = model.backward(Y_train[probe : probe + 1])
     z_probe, a_probe = model.weighted_inputs_cache, model.activations_cache
@@ -104,4 +105,4 @@ def network_arrays(
     for l, hidden in enumerate(display.activations_cache[1:-1]):
         side = (thumbnail,) if grid.grid.y_range is None else (thumbnail, thumbnail)
         arrays.add("neurons", hidden[grid.thumbnail_rows].T.reshape(-1, *side), l)
-    return arrays
+    return arrays, scores

@@ -8,6 +8,7 @@ never makes the server buffer without bound.
 """
 
 import asyncio
+import math
 import queue
 import threading
 import time
@@ -28,6 +29,8 @@ DEFAULT_FRAME_RATE = 30.0
 #: While training, building frames may take at most this share of the worker's time; a big
 #: network then gets fewer frames per second rather than slower training.
 FRAME_BUDGET = 0.15
+#: How long the worker trains between two looks at its commands (they wait at most this long).
+BURST_SECONDS = 0.002
 
 
 class Outbox:
@@ -131,12 +134,20 @@ class TrainingSession:
             try:
                 if command is not None:
                     self._handle(command)
-                if self._should_train():
-                    self._train_epoch()
+                self._train_for(BURST_SECONDS)
                 self._maybe_emit_frame()
             except Exception as error:  # keep the session usable whatever went wrong
                 self.state = "paused"
                 self._error("internal", f"{type(error).__name__}: {error}")
+
+    def _train_for(self, seconds: float) -> None:
+        """Train the epochs that are due, for at most about `seconds` before looking at the
+        commands and the frame schedule again."""
+        deadline = time.perf_counter() + seconds
+        while self._should_train():
+            self._train_epoch()
+            if time.perf_counter() >= deadline:
+                return
 
     def _should_train(self) -> bool:
         if self.run is None or self.state == "diverged":
@@ -157,7 +168,7 @@ class TrainingSession:
             timeout = None
         try:
             if timeout == 0.0:
-                return self.commands.get_nowait()
+                return self.commands.get_nowait() if self.commands.qsize() else None
             return self.commands.get(timeout=timeout)
         except queue.Empty:
             return None
@@ -268,7 +279,7 @@ class TrainingSession:
             self._dirty = True
             return
         run.epoch += 1
-        test_loss = run.model.loss(run.X_test, run.Y_test) if len(run.X_test) else None
+        test_loss = run.model.loss(run.X_test, run.Y_test)
         run.history["epoch"].append(run.epoch)
         run.history["train_loss"].append(_finite(train_loss))
         run.history["test_loss"].append(_finite(test_loss))
@@ -376,29 +387,22 @@ def ready_message(run: Run) -> dict:
     ).model_dump(mode="json")
 
 
-def _metric(model: MLP, X: np.ndarray, Y: np.ndarray) -> tuple[float | None, float | None]:
-    if len(X) == 0:
-        return None, None
-    result = model.evaluate(X, Y)
-    return result["loss"], result["accuracy" if model.is_classifier else "r2"]
-
-
 def frame_message(run: Run, state: str, probe: int, epochs_per_second: float) -> tuple[dict, bytes]:
     """The frame's JSON part and its binary part."""
     model = run.model
-    train_loss, train_metric = _metric(model, run.X_train, run.Y_train)
-    test_loss, test_metric = _metric(model, run.X_test, run.Y_test)
-    arrays = network_arrays(model, run.X_train, run.Y_train, probe, run.grid, run.display)
+    metric = "accuracy" if model.is_classifier else "r2"
+    test = model.evaluate(run.X_test, run.Y_test)
+    arrays, train = network_arrays(model, run.X_train, run.Y_train, probe, run.grid, run.display)
     payload = arrays.to_bytes()
     frame = protocol.Frame(
         run=run.number,
         epoch=run.epoch,
         state=state,
-        train_loss=_finite(train_loss),
-        test_loss=_finite(test_loss),
-        metric="accuracy" if model.is_classifier else "r2",
-        train_metric=_finite(train_metric),
-        test_metric=_finite(test_metric),
+        train_loss=_finite(train["loss"]),
+        test_loss=_finite(test["loss"]),
+        metric=metric,
+        train_metric=_finite(train[metric]),
+        test_metric=_finite(test[metric]),
         epochs_per_second=round(epochs_per_second, 1),
         probe=probe,
         history=protocol.History(**run.history),
@@ -409,4 +413,4 @@ def frame_message(run: Run, state: str, probe: int, epochs_per_second: float) ->
 
 
 def _finite(value: float | None) -> float | None:
-    return value if value is not None and np.isfinite(value) else None
+    return value if value is not None and math.isfinite(value) else None

@@ -1,0 +1,251 @@
+"""Seconds per training epoch of mlp_engine, scikit-learn's MLPClassifier and PyTorch (CPU, eager).
+
+Run from the repository root (needs numpy, scikit-learn, torch and threadpoolctl):
+
+    python benchmarks/bench_engine.py            # full run, 5 repeats per contender
+    python benchmarks/bench_engine.py --quick    # smoke run, 2 repeats (under a minute)
+
+OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE when numpy loads it; if they are set they
+can select slower kernels. This script never changes them, it only prints them. To measure
+without them:
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_engine.py
+
+Every contender runs plain mini-batch SGD (no momentum, no weight decay) with the same
+architecture, activations, loss, batch size and learning rate; each is warmed up with one epoch,
+then the median over the repeats of (time of a few epochs) / (epochs run) is reported. The
+engine's epoch is `train_epoch(..., evaluate=False)`: the updates alone, without the extra pass
+over the whole set that computes its loss (neither the torch loop nor scikit-learn makes one);
+it drops the N mod batch leftover samples, torch's loop keeps a short last batch.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import sklearn
+import torch
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+from threadpoolctl import threadpool_info
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from mlp_engine import MLP  # noqa: E402
+from mlp_engine.datasets import make_dataset  # noqa: E402
+
+OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@dataclass
+class Case:
+    name: str
+    X: np.ndarray  # inputs, float64 or float32: the dtype every contender trains in
+    y: np.ndarray  # int class labels; two classes use one sigmoid output
+    hidden: list[int]
+    activation: str
+    batch: int
+    lr: float
+    epochs: int  # epochs per timed repeat
+
+    @property
+    def n_y(self) -> int:
+        n_classes = int(self.y.max()) + 1
+        return 1 if n_classes == 2 else n_classes
+
+    @property
+    def widths(self) -> list[int]:
+        return [self.X.shape[1], *self.hidden, self.n_y]
+
+
+def make_cases(quick: bool) -> list[Case]:
+    X_xor, y_xor = make_dataset("xor", 250, seed=0)
+    digits = load_digits()
+    X_digits = (digits.data - digits.data.mean(0)) / np.maximum(digits.data.std(0), 1e-12)
+    rng = np.random.default_rng(0)
+    X_rand = rng.standard_normal((10_000, 784), dtype=np.float32)
+    y_rand = rng.integers(0, 10, 10_000)
+    small = 5 if quick else 10
+    return [
+        Case("a 2-4-2-1 tanh/sigmoid", X_xor, y_xor, [4, 2], "tanh", 10, 0.1, small),
+        Case("b 2-8x6-1 tanh/sigmoid", X_xor, y_xor, [8] * 6, "tanh", 10, 0.1, small),
+        Case("c 64-64-10 relu/softmax", X_digits, digits.target, [64], "relu", 32, 0.1, small),
+        Case("d 784-512-512-10 f32", X_rand, y_rand, [512, 512], "relu", 256, 0.01, 2),
+    ]
+
+
+def seconds_per_epoch(run, epochs: int, repeats: int) -> float:
+    """Median over `repeats` of the time of `run(epochs)` divided by the epochs it reports."""
+    run(1)  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        done = run(epochs)
+        times.append((time.perf_counter() - start) / done)
+    return statistics.median(times)
+
+
+def engine_runner(case: Case):
+    binary = case.n_y == 1
+    model = MLP(
+        case.X.shape[1],
+        case.hidden,
+        case.n_y,
+        case.lr,
+        cost="binary_crossentropy" if binary else "categorical_crossentropy",
+        hidden_activation=case.activation,
+        output_activation="sigmoid" if binary else "softmax",
+        optimizer="sgd",
+        seed=0,
+        dtype=case.X.dtype,
+    )
+    Y = (case.y[:, None] if binary else np.eye(case.n_y)[case.y]).astype(case.X.dtype)
+
+    def run(epochs):
+        for _ in range(epochs):
+            model.train_epoch(case.X, Y, case.batch, evaluate=False)
+        return epochs
+
+    return run
+
+
+def sklearn_runner(case: Case):
+    def run(epochs):
+        clf = MLPClassifier(
+            hidden_layer_sizes=case.hidden,
+            activation=case.activation,
+            solver="sgd",
+            alpha=0.0,
+            batch_size=case.batch,
+            learning_rate_init=case.lr,
+            momentum=0.0,
+            nesterovs_momentum=False,
+            max_iter=epochs,
+            tol=0.0,
+            n_iter_no_change=epochs + 1,
+            random_state=0,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(case.X, case.y)
+        return clf.n_iter_
+
+    return run
+
+
+def torch_runner(case: Case):
+    torch.manual_seed(0)
+    dtype = getattr(torch, case.X.dtype.name)
+    activation = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[case.activation]
+    layers = []
+    for n_in, n_out in zip(case.widths[:-1], case.widths[1:], strict=True):
+        layers += [torch.nn.Linear(n_in, n_out, dtype=dtype), activation()]
+    model = torch.nn.Sequential(*layers[:-1])
+    X = torch.from_numpy(case.X)
+    if case.n_y == 1:
+        y = torch.from_numpy(case.y[:, None].astype(case.X.dtype))
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+    else:
+        y = torch.from_numpy(case.y)
+        loss_fn = torch.nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=case.lr)
+
+    def run(epochs):
+        for _ in range(epochs):
+            for idx in torch.randperm(len(X)).split(case.batch):
+                optimizer.zero_grad()
+                loss_fn(model(X[idx]), y[idx]).backward()
+                optimizer.step()
+        return epochs
+
+    return run
+
+
+def training_flops(widths: list[int], samples: int) -> int:
+    """Matmul FLOPs of forward + backward: 2 n_in n_out forward, 4 backward (2 for layer 1)."""
+    layers = list(zip(widths[:-1], widths[1:], strict=True))
+    per_sample = sum((4 if i == 0 else 6) * n_in * n_out for i, (n_in, n_out) in enumerate(layers))
+    return per_sample * samples
+
+
+def matmul_peak(n: int, repeats: int) -> float:
+    """float32 FLOP/s of numpy's best n x n @ n x n matmul."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((n, n), dtype=np.float32) for _ in range(2))
+    a @ b  # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best
+
+
+def print_machine() -> None:
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line), "?")
+    print(f"- date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}")
+    print(f"- platform: {platform.platform()}, Python {platform.python_version()}")
+    print(f"- CPU: {cpu}, {os.cpu_count()} logical cores, {len(os.sched_getaffinity(0))} usable")
+    print(f"- load average (1, 5, 15 min): {os.getloadavg()}")
+    print(
+        f"- numpy {np.__version__}, scikit-learn {sklearn.__version__}, torch {torch.__version__}"
+    )
+    for pool in threadpool_info():
+        keys = ("internal_api", "version", "architecture", "threading_layer", "num_threads")
+        fields = ", ".join(f"{key}={pool[key]}" for key in keys if pool.get(key) is not None)
+        print(f"- threadpool {pool['user_api']} ({Path(pool['filepath']).name}): {fields}")
+    print(f"- torch.get_num_threads(): {torch.get_num_threads()}")
+    for var in OPENBLAS_VARS + THREAD_VARS:
+        print(f"- {var}={os.environ.get(var, '<unset>')}")
+    if any(var in os.environ for var in OPENBLAS_VARS):
+        print(
+            "\nNOTE: OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set and may slow numpy; to measure "
+            "without them run\n  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "
+            "python benchmarks/bench_engine.py"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, a smoke run")
+    args = parser.parse_args()
+    repeats = 2 if args.quick else 5
+    start = time.perf_counter()
+    print_machine()
+    peak = matmul_peak(4096, repeats)
+    print(f"\nfloat32 matmul peak (numpy, 4096^3, best of {repeats}): {peak / 1e9:.1f} GFLOP/s")
+    print(f"median of {repeats} repeats; speed-up = other s/epoch / engine s/epoch\n")
+    print(
+        "| case | engine s/epoch | sklearn s/epoch | torch s/epoch | speed-up vs sklearn "
+        "| speed-up vs torch | engine GFLOP/s (% of f32 peak) |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for case in make_cases(args.quick):
+        engine, sk, th = (
+            seconds_per_epoch(runner(case), case.epochs, repeats)
+            for runner in (engine_runner, sklearn_runner, torch_runner)
+        )
+        flops = "-"
+        if case.X.dtype == np.float32:
+            rate = training_flops(case.widths, len(case.X) // case.batch * case.batch) / engine
+            flops = f"{rate / 1e9:.1f} ({100 * rate / peak:.1f}%)"
+        print(
+            f"| {case.name} | {engine:.4g} | {sk:.4g} | {th:.4g} | {sk / engine:.2f}x "
+            f"| {th / engine:.2f}x | {flops} |",
+            flush=True,
+        )
+    print(f"\ntotal runtime: {time.perf_counter() - start:.1f} s, load average {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
