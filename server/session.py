@@ -28,7 +28,7 @@ STOP = object()
 DEFAULT_FRAME_RATE = 30.0
 #: While training, building frames may take at most this share of the worker's time; a big
 #: network then gets fewer frames per second rather than slower training.
-FRAME_BUDGET = 0.15
+FRAME_BUDGET = 0.3
 #: How long the worker trains between two looks at its commands (they wait at most this long).
 BURST_SECONDS = 0.002
 
