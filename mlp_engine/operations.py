@@ -88,7 +88,7 @@ class ReLU(Activation):
         return (z > 0).astype(_float_type(z))
 
     def vjp(self, z, a, grad):
-        return np.where(z > 0, grad, 0.0)
+        return grad * (z > 0)  # a mask multiply: several times faster than np.where
 
 
 class LeakyReLU(Activation):
