@@ -11,9 +11,12 @@ import numpy as np
 from mlp_engine import MLP
 from mlp_engine.datasets import INPUT_RANGE, feature_map
 
-from .protocol import ArraySpec, Grid, TrainConfig
+from .protocol import ArraySpec, Grid, LayerSpaceView, TrainConfig
 
 THUMBNAIL = 20
+#: The layer-space view draws the images of LINES lines x2 = c and LINES lines x1 = c.
+LINES = 11
+LINE_POINTS = 50
 WIRE_DTYPE = np.dtype("<f4")
 
 
@@ -24,6 +27,21 @@ class InputGrid:
     grid: Grid
     features: np.ndarray  # (n_points, n_x), rows in the order the frame's arrays use
     thumbnail_rows: np.ndarray  # indices of the grid points that make up the thumbnails
+    lines: np.ndarray  # (n_lines * LINE_POINTS, n_x): the layer-space view's lines, as features
+    n_lines: int
+
+
+def grid_lines(n_inputs: int) -> np.ndarray:
+    """Raw points of the layer-space view's lines, (n_lines, LINE_POINTS, n_inputs).
+
+    2-D data: LINES lines x2 = c, then LINES lines x1 = c, c rising across INPUT_RANGE, each
+    point t of a line running along INPUT_RANGE. 1-D data: one line, the x1 axis.
+    """
+    along = np.linspace(*INPUT_RANGE, LINE_POINTS)
+    if n_inputs == 1:
+        return along[None, :, None]
+    c, t = np.meshgrid(np.linspace(*INPUT_RANGE, LINES), along, indexing="ij")
+    return np.concatenate([np.stack([t, c], axis=-1), np.stack([c, t], axis=-1)])
 
 
 def input_grid(config: TrainConfig, n_inputs: int) -> InputGrid:
@@ -42,7 +60,9 @@ def input_grid(config: TrainConfig, n_inputs: int) -> InputGrid:
         y_range = INPUT_RANGE
     grid = Grid(x_range=INPUT_RANGE, y_range=y_range, resolution=n, thumbnail=THUMBNAIL)
     features = feature_map(raw, config.features).astype(np.float32)
-    return InputGrid(grid, features, rows)
+    lines = grid_lines(n_inputs)
+    line_features = feature_map(lines.reshape(-1, n_inputs), config.features).astype(np.float32)
+    return InputGrid(grid, features, rows, line_features, lines.shape[0])
 
 
 class FrameArrays:
@@ -72,6 +92,7 @@ def network_arrays(
     probe: int,
     grid: InputGrid,
     display: MLP,
+    layer_space: LayerSpaceView | None = None,
 ) -> tuple[FrameArrays, dict[str, float]]:
     """Every array a frame carries, and the training set's scores (`MLP.evaluate`).
 
@@ -82,6 +103,9 @@ def network_arrays(
     arrays = FrameArrays()
     scores = model.evaluate(X_train, Y_train)  # the forward pass over the training set...
     whole_set = model.backward(Y_train)  # ...that gives dC/dW, dC/db of the training set's cost
+    if layer_space is not None:
+        neurons = list(layer_space.neurons)
+        points = model.activations_cache[layer_space.layer + 1][:, neurons]
     model.forward(X_train[probe : probe + 1])
     probe_pass = model.backward(Y_train[probe : probe + 1])
     z_probe, a_probe = model.weighted_inputs_cache, model.activations_cache
@@ -105,4 +129,11 @@ def network_arrays(
     for l, hidden in enumerate(display.activations_cache[1:-1]):
         side = (thumbnail,) if grid.grid.y_range is None else (thumbnail, thumbnail)
         arrays.add("neurons", hidden[grid.thumbnail_rows].T.reshape(-1, *side), l)
+    if layer_space is not None:
+        display.forward(grid.lines)
+        images = display.activations_cache[layer_space.layer + 1][:, neurons]
+        arrays.add("layer_space_points", points, layer_space.layer)
+        arrays.add(
+            "layer_space_grid", images.reshape(grid.n_lines, LINE_POINTS, 2), layer_space.layer
+        )
     return arrays, scores

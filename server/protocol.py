@@ -206,11 +206,66 @@ class SetWeight(_Strict):
     value: float = _bounds("weight")
 
 
+class Inspect(_Strict):
+    """Pause training (a `status` says so if it was running) and answer with an `inspection`.
+
+    The inspection mini-batch is the probe sample followed by the next batch_size - 1 training
+    samples in index order, wrapping around at the end: probe, probe + 1, ... (mod n_train), so
+    the probe is sample 0 of the batch.
+    """
+
+    type: Literal["inspect"]
+
+
+class Gradcheck(_Strict):
+    """Check the gradient on the inspection mini-batch (see `inspect`) by central finite
+    differences; answered by a `gradcheck` message. Changes nothing, not even the state."""
+
+    type: Literal["gradcheck"]
+
+
+class LayerSpace(_Strict):
+    """Show how hidden layer `layer` (0 is the first hidden layer) maps the input plane:
+    from now on every frame carries `layer_space_points` and `layer_space_grid` for its
+    neurons `neurons[0]` and `neurons[1]`. `layer` null turns the view off.
+
+    A new configure or reset keeps the choice while it still fits the network and drops it
+    silently when not.
+    """
+
+    type: Literal["layer_space"]
+    layer: int | None = Field(ge=0)
+    neurons: list[Annotated[int, Field(ge=0)]] = Field(default=[0, 1], min_length=2, max_length=2)
+
+
 ClientMessage = Annotated[
-    Configure | Play | Pause | Step | Reset | Set | Probe | SetWeight, Field(discriminator="type")
+    Configure
+    | Play
+    | Pause
+    | Step
+    | Reset
+    | Set
+    | Probe
+    | SetWeight
+    | Inspect
+    | Gradcheck
+    | LayerSpace,
+    Field(discriminator="type"),
 ]
 client_message = TypeAdapter(ClientMessage)
-CLIENT_TYPES = ("configure", "play", "pause", "step", "reset", "set", "probe", "set_weight")
+CLIENT_TYPES = (
+    "configure",
+    "play",
+    "pause",
+    "step",
+    "reset",
+    "set",
+    "probe",
+    "set_weight",
+    "inspect",
+    "gradcheck",
+    "layer_space",
+)
 
 
 # -- server to client ------------------------------------------------------------------------
@@ -275,6 +330,13 @@ class ArraySpec(BaseModel):
     offset: int
 
 
+class LayerSpaceView(BaseModel):
+    """The hidden layer and the two of its neurons that a frame's layer-space arrays show."""
+
+    layer: int
+    neurons: tuple[int, int]
+
+
 class Frame(BaseModel):
     """The state of the run after `epoch` epochs; always followed by exactly one binary message.
 
@@ -283,6 +345,13 @@ class Frame(BaseModel):
     Arrays of the network: input (the probe's a^0), output (a^L over the grid: shape
     (resolution, resolution, n_y), or (resolution, n_y) for 1-D data) and, per hidden layer,
     neurons (each neuron's a over the thumbnail grid: (n_h, thumbnail, thumbnail)).
+
+    While a `layer_space` view is on (`layer_space` says which), two arrays of its hidden
+    layer: layer_space_points, (n_train, 2), every training point's activations of the two
+    neurons; layer_space_grid, (22, 50, 2), the images under them of 11 lines x2 = c (first,
+    c rising from y_range[0] to y_range[1]) and then 11 lines x1 = c (c rising across
+    x_range), each sampled at 50 points from the range's start to its end; for 1-D data
+    (1, 50, 2), the image of the x1 axis.
     """
 
     type: Literal["frame"] = "frame"
@@ -296,9 +365,106 @@ class Frame(BaseModel):
     test_metric: float | None
     epochs_per_second: float
     probe: int
+    layer_space: LayerSpaceView | None = None
     history: History
     arrays: list[ArraySpec]
     n_bytes: int
+
+
+Values = list[float | None]
+Matrix = list[list[float | None]]
+
+
+class LayerTrace(BaseModel):
+    """One weight layer of an `inspection` for the probe sample (layer 0 is the paper's l = 1).
+
+    Vectors are the sample's, matrices have W's shape (n_h, n_x); a value that is not finite
+    is null. delta = backprop o phi_prime (eq. 13) on a hidden layer, delta = grad_a o
+    phi_prime (eq. 12) on the output layer unless `fused`; a softmax layer's phi_prime is its
+    Jacobian (n_h, n_h), `phi_prime_kind` "jacobian", and delta = phi_prime^T times the vector.
+    """
+
+    layer: int
+    activation: ActivationName
+    a_prev: Values = Field(description="a^(l-1), the layer's input (a^0 = the features)")
+    W: Matrix
+    b: Values
+    z: Values = Field(description="eq. 32: W a_prev + b")
+    a: Values = Field(description="eq. 33: phi(z)")
+    delta: Values = Field(description="eqs. 12-13, as backpropagation computed it")
+    dW_sample: Matrix = Field(description="eq. 15 for the sample: outer(delta, a_prev)")
+    db_sample: Values = Field(description="eq. 14 for the sample: delta")
+    dW_batch: Matrix = Field(
+        description="the mean of dW_sample over the batch, plus the L1/L2 term if any"
+    )
+    db_batch: Values = Field(description="the mean of db_sample over the batch")
+    W_after: Matrix = Field(description="eq. 30: W - learning_rate * dW_batch")
+    b_after: Values = Field(description="eq. 31: b - learning_rate * db_batch")
+    phi_prime: Values | Matrix = Field(description="phi'(z): a vector, or softmax's Jacobian")
+    phi_prime_kind: Literal["diagonal", "jacobian"]
+    backprop: Values | None = Field(
+        description="hidden layers: (W^(l+1))^T delta^(l+1); null on the output layer"
+    )
+    grad_a: Values | None = Field(
+        description="output layer: nabla_a C_x (eq. 25), huge near saturation; else null"
+    )
+    y: Values | None = Field(description="output layer: the sample's target; else null")
+    fused: bool | None = Field(
+        description="output layer: whether delta^L is the cost's closed form; else null"
+    )
+    fused_note: str | None = Field(description="why the closed form holds, when fused")
+
+
+class Inspection(BaseModel):
+    """The backprop inspector's answer to `inspect`: eqs. 32-33, 12-15 and 30-31 for the probe.
+
+    `batch` lists the inspection mini-batch's training-sample indices (see `inspect`), the
+    probe first; `sample` is the probe's row in it (0). Every number is the engine's own
+    (`mlp_engine.inspection.trace`), at the weights after `epoch` epochs. `note` says what the
+    shown update leaves out (another optimiser's step, the regularisation term), or is null.
+    """
+
+    type: Literal["inspection"] = "inspection"
+    run: int
+    epoch: int
+    probe: int
+    batch: list[int]
+    sample: int
+    batch_size: int
+    learning_rate: float
+    cost: CostName
+    hidden_activation: ActivationName
+    output_activation: ActivationName
+    optimizer: OptimizerName
+    loss: float | None = Field(description="the mini-batch's cost C, regularisation included")
+    note: str | None
+    layers: list[LayerTrace]
+
+
+class GradcheckLayer(BaseModel):
+    """One weight layer's gradient check: ||analytic - numeric|| / (||analytic|| + ||numeric||)
+    for dC/dW and dC/db, and the largest absolute difference of the two. Null: not finite."""
+
+    layer: int
+    rel_error_W: float | None
+    rel_error_b: float | None
+    max_abs_error: float | None
+
+
+class GradcheckReport(BaseModel):
+    """The answer to `gradcheck`: backpropagation's dC/dW, dC/db (eqs. 12-15) on the
+    inspection mini-batch `batch` against central finite differences of the cost with step
+    `eps`; `passed` when the `worst` relative error is below `threshold`."""
+
+    type: Literal["gradcheck"] = "gradcheck"
+    run: int
+    epoch: int
+    batch: list[int]
+    eps: float
+    threshold: float
+    worst: float | None
+    passed: bool
+    layers: list[GradcheckLayer]
 
 
 class Status(BaseModel):
@@ -322,7 +488,11 @@ class Error(BaseModel):
         "not_configured",
         "bad_probe",
         "bad_weight",
+        "bad_layer_space",
+        "gradcheck_too_large",
         "internal",
+        "message_too_large",
+        "rate_limited",
     ]
     message: str
     details: list[dict] = Field(default_factory=list)

@@ -24,8 +24,30 @@ frames are all in the second one's `history`, so a loss curve has no gaps.
 
 REST: `GET /api/health`, `GET /api/options` (datasets and their kinds, features, activations,
 costs with their valid output activations, optimisers, regularisations, the learning-rate and
-regularisation-rate ladders, every limit and the default config). Plotly.js is served at
-`/vendor/plotly.min.js` from the installed `plotly` package.
+regularisation-rate ladders, every limit and the default config, and the server's caps under
+`server_limits`). `GET /api/health` answers `{"status": "ok", "version": ..., "pid": ...}`, the
+pid of the worker process that answered. Plotly.js is served at `/vendor/plotly.min.js` from the
+installed `plotly` package.
+
+## Limits and security
+
+The caps are in `server_limits` of `/api/options` and set with `mlp-playground`'s flags or
+`MLP_PLAYGROUND_*` variables (server/settings.py). A message larger than `max_message_bytes`
+gets `error` `message_too_large`; more than `messages_per_second` (bursts of `message_burst`)
+get `error` `rate_limited` and are dropped (one error per run of dropped messages, so that a
+flood does not make the server queue replies); the connection stays open in both cases. When
+`max_sessions` sessions are running, the next connection is closed with code 1013; a session
+without a client message for `idle_seconds` while not training is closed with code 1000; a
+run that has trained for `compute_seconds` pauses with a `status` that says why, and `reset`
+or `configure` start a run with a new budget.
+
+A browser connection (one with an `Origin` header) is refused, closed with code 1008, unless
+its origin is the server's own (its host and port are the request's `Host`),
+`http://localhost:PORT` or `http://127.0.0.1:PORT` for the server's port, or one given with
+`--allowed-origin` (`*`: any). Connections without `Origin` are let in: cross-site websocket
+hijacking needs a victim's browser, and browsers always send `Origin`. No client input reaches
+a file path or `eval`: messages are validated against the models below, and model files are
+JSON, never pickle.
 """
 
 CLIENT_EXAMPLES = [
@@ -37,7 +59,77 @@ CLIENT_EXAMPLES = [
     {"type": "set", "learning_rate": 0.1, "speed": None},
     {"type": "probe", "index": 17},
     {"type": "set_weight", "layer": 0, "row": 1, "col": 0, "value": -0.5},
+    {"type": "inspect"},
+    {"type": "gradcheck"},
+    {"type": "layer_space", "layer": 0, "neurons": [0, 2]},
 ]
+
+# A 2-3-1 network on `circle` with batch_size 4, probe 17, rounded to 4 digits.
+INSPECTION_EXAMPLE = {
+    "type": "inspection",
+    "run": 1,
+    "epoch": 0,
+    "probe": 17,
+    "batch": [17, 18, 19, 20],
+    "sample": 0,
+    "batch_size": 4,
+    "learning_rate": 0.03,
+    "cost": "binary_crossentropy",
+    "hidden_activation": "tanh",
+    "output_activation": "sigmoid",
+    "optimizer": "sgd",
+    "loss": 0.7855,
+    "note": None,
+    "layers": [
+        {
+            "layer": 0,
+            "activation": "tanh",
+            "a_prev": [1.559, -1.788],
+            "W": [[0.3001, -0.5044], [-1.006, -1.059], [0.6863, 0.9043]],
+            "b": [0.0, 0.0, 0.0],
+            "z": [1.37, 0.3259, -0.5468],
+            "a": [0.8786, 0.3149, -0.4981],
+            "delta": [-0.02457, -0.2089, -0.03315],
+            "dW_sample": [[-0.03832, 0.04394], [-0.3258, 0.3736], [-0.05169, 0.05927]],
+            "db_sample": [-0.02457, -0.2089, -0.03315],
+            "dW_batch": [[-0.01756, -0.04882], [-0.04, 0.03474], [-0.005366, 0.003896]],
+            "db_batch": [-0.05581, -0.1976, -0.03589],
+            "W_after": [[0.3006, -0.5029], [-1.004, -1.06], [0.6865, 0.9042]],
+            "b_after": [0.001674, 0.005928, 0.001077],
+            "phi_prime": [0.228, 0.9009, 0.7519],
+            "phi_prime_kind": "diagonal",
+            "backprop": [-0.1078, -0.2319, -0.04409],
+            "grad_a": None,
+            "y": None,
+            "fused": None,
+            "fused_note": None,
+        },
+        {
+            "layer": 1,
+            "activation": "sigmoid",
+            "a_prev": [0.8786, 0.3149, -0.4981],
+            "W": [[0.2612, 0.5621, 0.1069]],
+            "b": [0.0],
+            "z": [0.3533],
+            "a": [0.5874],
+            "delta": [-0.4126],
+            "dW_sample": [[-0.3625, -0.1299, 0.2055]],
+            "db_sample": [-0.4126],
+            "dW_batch": [[0.1219, 0.1711, -0.1593]],
+            "db_batch": [-0.2028],
+            "W_after": [[0.2575, 0.557, 0.1116]],
+            "b_after": [0.006085],
+            "phi_prime": [0.2424],
+            "phi_prime_kind": "diagonal",
+            "backprop": None,
+            "grad_a": [-1.702],
+            "y": [1.0],
+            "fused": True,
+            "fused_note": "sigmoid + binary cross-entropy: sigma'(z) = a(1 - a) cancels the "
+            "cost's 1/(a(1 - a)), so delta^L = (a^L - y)/n_y",
+        },
+    ],
+}
 
 SERVER_EXAMPLES = {
     "Ready": {
@@ -64,13 +156,41 @@ SERVER_EXAMPLES = {
         "test_metric": 0.9,
         "epochs_per_second": 1210.5,
         "probe": 0,
+        "layer_space": {"layer": 0, "neurons": [0, 2]},
         "history": {"epoch": [41, 42], "train_loss": [0.22, 0.21], "test_loss": [0.25, 0.24]},
         "arrays": [
             {"name": "input", "layer": None, "shape": [2], "offset": 0},
             {"name": "W", "layer": 0, "shape": [4, 2], "offset": 2},
             {"name": "...", "layer": 0, "shape": [], "offset": 10},
+            {"name": "layer_space_points", "layer": 0, "shape": [250, 2], "offset": 12480},
+            {"name": "layer_space_grid", "layer": 0, "shape": [22, 50, 2], "offset": 12980},
         ],
-        "n_bytes": 49920,
+        "n_bytes": 60720,
+    },
+    "Inspection": INSPECTION_EXAMPLE,
+    "GradcheckReport": {
+        "type": "gradcheck",
+        "run": 1,
+        "epoch": 0,
+        "batch": [17, 18, 19, 20],
+        "eps": 1e-06,
+        "threshold": 1e-05,
+        "worst": 8.017e-10,
+        "passed": True,
+        "layers": [
+            {
+                "layer": 0,
+                "rel_error_W": 8.017e-10,
+                "rel_error_b": 1.469e-10,
+                "max_abs_error": 8.198e-11,
+            },
+            {
+                "layer": 1,
+                "rel_error_W": 1.217e-10,
+                "rel_error_b": 8.94e-13,
+                "max_abs_error": 4.475e-11,
+            },
+        ],
     },
     "Status": {"type": "status", "state": "paused", "epoch": 42, "message": "paused"},
     "Error": {
@@ -141,8 +261,18 @@ def render() -> str:
         protocol.Set,
         protocol.Probe,
         protocol.SetWeight,
+        protocol.Inspect,
+        protocol.Gradcheck,
+        protocol.LayerSpace,
     ]
-    server = [protocol.Ready, protocol.Frame, protocol.Status, protocol.Error]
+    server = [
+        protocol.Ready,
+        protocol.Frame,
+        protocol.Inspection,
+        protocol.GradcheckReport,
+        protocol.Status,
+        protocol.Error,
+    ]
     parts = [INTRO, "## Client to server\n"]
     parts += [model_section(m, e) for m, e in zip(client, CLIENT_EXAMPLES, strict=True)]
     parts += ["## Server to client\n"]
@@ -156,6 +286,9 @@ def render() -> str:
             protocol.Grid,
             protocol.History,
             protocol.ArraySpec,
+            protocol.LayerSpaceView,
+            protocol.LayerTrace,
+            protocol.GradcheckLayer,
         )
     ]
     return "\n".join(parts)

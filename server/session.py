@@ -8,6 +8,7 @@ never makes the server buffer without bound.
 """
 
 import asyncio
+import contextlib
 import math
 import queue
 import threading
@@ -19,6 +20,7 @@ import numpy as np
 
 from mlp_engine import MLP, TrainingDiverged
 from mlp_engine.datasets import DATASETS, feature_map, make_dataset, train_test_split
+from mlp_engine.inspection import gradient_check, trace
 
 from . import protocol
 from .frames import InputGrid, input_grid, network_arrays
@@ -31,6 +33,9 @@ DEFAULT_FRAME_RATE = 30.0
 FRAME_BUDGET = 0.3
 #: How long the worker trains between two looks at its commands (they wait at most this long).
 BURST_SECONDS = 0.002
+#: The worker does nothing else while it checks a gradient, so a check that would take longer
+#: (big networks on big batches: it evaluates the cost twice per parameter) is refused.
+GRADCHECK_MAX_SECONDS = 5.0
 
 
 class Outbox:
@@ -44,7 +49,8 @@ class Outbox:
         self._ready = asyncio.Event()
 
     def _wake(self) -> None:
-        self._loop.call_soon_threadsafe(self._ready.set)
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to wake
+            self._loop.call_soon_threadsafe(self._ready.set)
 
     def put(self, message: dict) -> None:
         """A control message (ready, status, error): always delivered, in order."""
@@ -97,15 +103,23 @@ class Run:
 class TrainingSession:
     """Trains one run on a worker thread, driven by the client's messages."""
 
-    def __init__(self, outbox: Outbox, frame_rate: float = DEFAULT_FRAME_RATE):
+    def __init__(
+        self,
+        outbox: Outbox,
+        frame_rate: float = DEFAULT_FRAME_RATE,
+        compute_seconds: float = math.inf,
+    ):
         self.outbox = outbox
         self.frame_interval = 1.0 / frame_rate
+        self.compute_seconds = compute_seconds  # training time a run may use; then it pauses
+        self.compute_used = 0.0
         self.commands: queue.Queue = queue.Queue()
         self.run: Run | None = None
         self.state = "idle"
         self.steps_left = 0
         self.speed: float | None = None
         self.probe = 0
+        self.layer_space: protocol.LayerSpaceView | None = None
         self.runs = 0
         self._dirty = False
         self._next_frame_at = 0.0  # frames keep to a schedule, so that they average the rate
@@ -137,17 +151,30 @@ class TrainingSession:
                 self._train_for(BURST_SECONDS)
                 self._maybe_emit_frame()
             except Exception as error:  # keep the session usable whatever went wrong
-                self.state = "paused"
+                self.state, self.steps_left = "paused", 0
                 self._error("internal", f"{type(error).__name__}: {error}")
 
     def _train_for(self, seconds: float) -> None:
         """Train the epochs that are due, for at most about `seconds` before looking at the
         commands and the frame schedule again."""
-        deadline = time.perf_counter() + seconds
+        start = time.perf_counter()
+        deadline = start + seconds
         while self._should_train():
             self._train_epoch()
             if time.perf_counter() >= deadline:
-                return
+                break
+        self.compute_used += time.perf_counter() - start
+        if self.training and self.compute_used >= self.compute_seconds:
+            self.state, self.steps_left, self._dirty = "paused", 0, True
+            self._status(
+                f"paused: this run has used its {self.compute_seconds:g} s of training time; "
+                "send 'reset' or 'configure' to start a run with a new budget"
+            )
+
+    @property
+    def training(self) -> bool:
+        """Whether the run is training (playing or stepping), as far as the client asked."""
+        return self.state == "running" or self.steps_left > 0
 
     def _should_train(self) -> bool:
         if self.run is None or self.state == "diverged":
@@ -188,6 +215,14 @@ class TrainingSession:
                 "samples",
             )
             return
+        if isinstance(message, protocol.LayerSpace) and message.layer is not None:
+            problem = layer_space_problem(self.run.model, message.layer, message.neurons)
+            if problem:
+                self._error("bad_layer_space", problem)
+                return
+        if isinstance(message, protocol.Gradcheck):  # changes nothing, so no new frame
+            self._gradcheck()
+            return
         self._dirty = True  # every command changes what the next frame shows
         match message:
             case protocol.Play():
@@ -198,8 +233,7 @@ class TrainingSession:
                     self._next_epoch_at = time.perf_counter()
                     self._status("training")
             case protocol.Pause():
-                self.state, self.steps_left = "paused", 0
-                self._status("paused")
+                self._pause()
             case protocol.Step():
                 if self.state == "diverged":
                     self._status("training diverged; send 'reset' to start again")
@@ -214,6 +248,40 @@ class TrainingSession:
                 self.probe = message.index
             case protocol.SetWeight():
                 self._set_weight(message)
+            case protocol.Inspect():
+                if self.state == "running" or self.steps_left:
+                    self._pause()
+                self.outbox.put(inspection_message(self.run, self.probe))
+            case protocol.LayerSpace():
+                self.layer_space = (
+                    None
+                    if message.layer is None
+                    else protocol.LayerSpaceView(layer=message.layer, neurons=message.neurons)
+                )
+
+    def _pause(self) -> None:
+        self.state, self.steps_left = "paused", 0
+        self._status("paused")
+
+    def _gradcheck(self) -> None:
+        run = self.run
+        batch = inspection_batch(run, self.probe)
+        X, Y = run.X_train[batch], run.Y_train[batch]
+        seconds = gradient_check_seconds(run.model, X, Y)
+        if seconds > GRADCHECK_MAX_SECONDS:
+            self._error(
+                "gradcheck_too_large",
+                f"the gradient check would take about {seconds:.0f} s (two evaluations of the "
+                f"cost on {batch.size} samples for each of {run.model.theta.size} parameters); "
+                "try a smaller batch size or network",
+            )
+            return
+        report = gradient_check(run.model, X, Y)
+        self.outbox.put(
+            protocol.GradcheckReport(
+                run=run.number, epoch=run.epoch, batch=batch.tolist(), **report
+            ).model_dump(mode="json")
+        )
 
     def _set_weight(self, message: protocol.SetWeight) -> None:
         layers = self.run.model.sequential
@@ -251,7 +319,8 @@ class TrainingSession:
     def _start_run(self, config: TrainConfig, resets: int = 0) -> None:
         """Build data and model for `config`; on failure the current run stays as it was.
 
-        A reset (same config, `resets` > 0) keeps the probe: the data has not changed.
+        A reset (same config, `resets` > 0) keeps the probe: the data has not changed. The
+        layer-space view is kept while it still fits the new network.
         """
         try:
             run = build_run(config, self.runs + 1, resets)
@@ -261,7 +330,11 @@ class TrainingSession:
         self.runs += 1
         probe = self.probe if resets else 0
         self.run, self.state, self.steps_left, self.probe = run, "paused", 0, probe
+        view = self.layer_space
+        if view is not None and layer_space_problem(run.model, view.layer, view.neurons):
+            self.layer_space = None
         self._rate_window.clear()
+        self.compute_used = 0.0
         self.outbox.put(ready_message(run))
         self._dirty = True
         self._emit_frame()
@@ -304,7 +377,9 @@ class TrainingSession:
 
     def _emit_frame(self) -> None:
         start = time.perf_counter()
-        message, payload = frame_message(self.run, self.state, self.probe, self._epochs_per_s())
+        message, payload = frame_message(
+            self.run, self.state, self.probe, self._epochs_per_s(), self.layer_space
+        )
         self.run.history = {"epoch": [], "train_loss": [], "test_loss": []}
         self.outbox.put_frame(message, payload)
         self._frame_seconds = time.perf_counter() - start
@@ -387,12 +462,20 @@ def ready_message(run: Run) -> dict:
     ).model_dump(mode="json")
 
 
-def frame_message(run: Run, state: str, probe: int, epochs_per_second: float) -> tuple[dict, bytes]:
+def frame_message(
+    run: Run,
+    state: str,
+    probe: int,
+    epochs_per_second: float,
+    layer_space: protocol.LayerSpaceView | None = None,
+) -> tuple[dict, bytes]:
     """The frame's JSON part and its binary part."""
     model = run.model
     metric = "accuracy" if model.is_classifier else "r2"
     test = model.evaluate(run.X_test, run.Y_test)
-    arrays, train = network_arrays(model, run.X_train, run.Y_train, probe, run.grid, run.display)
+    arrays, train = network_arrays(
+        model, run.X_train, run.Y_train, probe, run.grid, run.display, layer_space
+    )
     payload = arrays.to_bytes()
     frame = protocol.Frame(
         run=run.number,
@@ -405,11 +488,60 @@ def frame_message(run: Run, state: str, probe: int, epochs_per_second: float) ->
         test_metric=_finite(test[metric]),
         epochs_per_second=round(epochs_per_second, 1),
         probe=probe,
+        layer_space=layer_space,
         history=protocol.History(**run.history),
         arrays=arrays.specs,
         n_bytes=len(payload),
     )
     return frame.model_dump(mode="json"), payload
+
+
+def inspection_batch(run: Run, probe: int) -> np.ndarray:
+    """The inspection mini-batch: the probe, then the next batch_size - 1 training samples in
+    index order, wrapping around at the end (see `protocol.Inspect`)."""
+    return (probe + np.arange(run.config.batch_size)) % run.X_train.shape[0]
+
+
+def inspection_message(run: Run, probe: int) -> dict:
+    """The backprop inspector's numbers for the probe, sample 0 of its inspection mini-batch."""
+    batch = inspection_batch(run, probe)
+    shown = trace(run.model, run.X_train[batch], run.Y_train[batch], sample=0)
+    return protocol.Inspection(
+        run=run.number, epoch=run.epoch, probe=probe, batch=batch.tolist(), **shown
+    ).model_dump(mode="json")
+
+
+def gradient_check_seconds(model: MLP, X: np.ndarray, Y: np.ndarray) -> float:
+    """About how long `gradient_check` would take: two evaluations of the cost per parameter,
+    timed here on the batch itself (the fastest of three)."""
+    timings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        model.loss(X, Y)
+        timings.append(time.perf_counter() - start)
+    return 2 * model.theta.size * min(timings)
+
+
+def layer_space_problem(model: MLP, layer: int, neurons) -> str | None:
+    """Why hidden layer `layer`'s neurons `neurons` cannot be shown, or None if they can."""
+    widths = model.n_h
+    if not widths:
+        return "the network has no hidden layer"
+    if layer >= len(widths):
+        return (
+            f"layer {layer} is not a hidden layer: the network has {len(widths)} "
+            f"(0 to {len(widths) - 1})"
+        )
+    i, j = neurons
+    if i == j:
+        return f"pick two different neurons, not neuron {i} twice"
+    outside = [n for n in (i, j) if n >= widths[layer]]
+    if outside:
+        return (
+            f"hidden layer {layer} has {widths[layer]} neurons (0 to {widths[layer] - 1}): "
+            f"there is no neuron {outside[0]}"
+        )
+    return None
 
 
 def _finite(value: float | None) -> float | None:
