@@ -2,7 +2,10 @@
  * The page's wiring: options -> state -> controls; controls -> messages; frames -> views.
  *
  * Frames are kept as they arrive (their loss history appended at once, so the curve has no
- * gaps) and drawn at most once per animation frame, always the latest one.
+ * gaps) and drawn at most once per animation frame, always the latest one. Inspect mode shows
+ * the server's `inspection` of one training step beside the graph, which lights up what each
+ * stage touches; whatever changes the network meanwhile (a step, a new probe, an edited
+ * weight, a new run) asks for a new inspection.
  */
 
 import { Connection } from "./connection.js";
@@ -23,6 +26,8 @@ import { LossHistory, renderLossChart, renderReadouts } from "./charts.js";
 import { NETWORK_LEGEND, renderNetwork } from "./network.js";
 import { renderDeltas } from "./deltas.js";
 import { renderBoundary } from "./boundary.js";
+import { renderGradcheck, renderInspector, STAGES, stageHighlight } from "./inspector.js";
+import { fitSelection, renderLayerSpace } from "./layerspace.js";
 import { usesX2 } from "./sketches.js";
 import { onResize } from "./size.js";
 
@@ -63,7 +68,20 @@ async function start() {
     awaitingStatus: false,
     history: new LossHistory(),
     writtenHash: "",
+    outputTab: "boundary",
+    layerSpace: null,
+    inspect: {
+      active: false,
+      stage: 1,
+      inspection: null,
+      pending: false,
+      gradcheck: null,
+      gradcheckPending: false,
+      focus: null,
+      highlight: null,
+    },
   };
+  const { inspect } = page;
   window.playground.state = state;
 
   const send = (message) => connection.send(message);
@@ -105,6 +123,82 @@ async function start() {
     if (after.n_inputs === 2 && before.n_inputs === 1 && !state.features.some(usesX2)) {
       state.features = [...state.features, "x2"];
     }
+  }
+
+  function updateHighlight() {
+    inspect.highlight =
+      inspect.active && inspect.inspection
+        ? stageHighlight(inspect.inspection, inspect.stage, inspect.focus)
+        : null;
+    page.redraw = true;
+  }
+
+  function showInspector() {
+    inspect.focus = null;
+    renderInspector(byId("inspector"), inspect.inspection, {
+      stage: inspect.stage,
+      run: page.run,
+      onFocus(focus) {
+        inspect.focus = focus;
+        updateHighlight();
+      },
+    });
+    renderGradcheck(byId("gradcheck-result"), inspect.gradcheck, inspect.gradcheckPending);
+    byId("gradcheck").disabled = !inspect.inspection || inspect.gradcheckPending;
+    updateHighlight();
+  }
+
+  /** Ask for an inspection of the network as it is now (the last gradient check is void). */
+  function requestInspection() {
+    if (!inspect.active) return;
+    inspect.gradcheck = null;
+    inspect.gradcheckPending = false;
+    inspect.pending = send({ type: "inspect" });
+    clearFieldErrors(["inspector"]);
+  }
+
+  function setInspecting(on) {
+    if (inspect.active === on) return;
+    inspect.active = on;
+    inspect.inspection = null;
+    byId("inspect").setAttribute("aria-pressed", String(on));
+    byId("inspector").hidden = !on;
+    document.querySelector(".columns").classList.toggle("inspecting", on);
+    if (on) {
+      page.awaitingStatus = page.running; // the server says "paused" if it was training
+      page.running = false;
+      showPlaying(false);
+      requestInspection();
+    }
+    showInspector();
+  }
+
+  function showStage(stage) {
+    inspect.stage = Math.max(1, Math.min(STAGES.length, stage));
+    showInspector();
+  }
+
+  function sendLayerSpace(selection) {
+    page.layerSpace = selection;
+    clearFieldErrors(["layer_space"]);
+    if (selection) send({ type: "layer_space", layer: selection.layer, neurons: selection.neurons });
+    page.redraw = true;
+  }
+
+  function showOutputTab(tab) {
+    page.outputTab = tab;
+    for (const [id, name] of [
+      ["tab-boundary", "boundary"],
+      ["tab-layer-space", "layer-space"],
+    ]) {
+      byId(id).setAttribute("aria-selected", String(tab === name));
+    }
+    byId("boundary-panel").hidden = tab !== "boundary";
+    byId("layer-space").hidden = tab !== "layer-space";
+    if (!page.run) return;
+    if (tab === "layer-space") sendLayerSpace(fitSelection(page.layerSpace, page.run));
+    else send({ type: "layer_space", layer: null });
+    page.redraw = true;
   }
 
   const actions = {
@@ -155,6 +249,7 @@ async function start() {
     },
     playPause() {
       page.running = !page.running;
+      if (page.running) setInspecting(false);
       showPlaying(page.running);
       // Frames already on their way still carry the old state; the `status` answer settles it.
       page.awaitingStatus = send({ type: page.running ? "play" : "pause" });
@@ -190,6 +285,10 @@ async function start() {
       page.awaitingStatus = false;
       page.history.clear();
       clearFieldErrors(CONFIG_FIELDS);
+      if (page.outputTab === "layer-space") sendLayerSpace(fitSelection(page.layerSpace, message));
+      inspect.inspection = null;
+      requestInspection();
+      showInspector();
       setStatus(`Run ${message.run}: ${message.config.dataset}, layers ${message.layer_sizes.join("-")}`);
     },
     frame(frame) {
@@ -198,6 +297,8 @@ async function start() {
       stats.epoch = frame.epoch;
       page.history.append(frame);
       page.frame = frame;
+      const shown = inspect.inspection;
+      if (inspect.active && !inspect.pending && shown && frame.epoch > shown.epoch) requestInspection();
       if (!page.awaitingStatus) {
         page.running = frame.state === "running";
         showPlaying(page.running);
@@ -209,7 +310,36 @@ async function start() {
       showPlaying(page.running);
       setStatus(message.message, message.state === "diverged" ? "error" : "info");
     },
+    inspection(message) {
+      if (!inspect.active || message.run !== page.run?.run) return;
+      inspect.pending = false;
+      inspect.inspection = message;
+      showInspector();
+    },
+    gradcheck(message) {
+      if (!inspect.active || message.run !== page.run?.run) return;
+      inspect.gradcheckPending = false;
+      inspect.gradcheck = message;
+      showInspector();
+    },
     error(error) {
+      const about = error.details?.[0]?.loc?.[0];
+      if (error.code === "bad_layer_space" || about === "layer_space") {
+        showFieldError("layer_space", errorText(error, null));
+        return;
+      }
+      const waiting = inspect.pending || inspect.gradcheckPending;
+      if (
+        error.code === "gradcheck_too_large" ||
+        ["inspect", "gradcheck"].includes(about) ||
+        (waiting && error.code === "internal")
+      ) {
+        inspect.pending = false;
+        inspect.gradcheckPending = false;
+        showInspector();
+        showFieldError("inspector", errorText(error, null));
+        return;
+      }
       const field = errorField(error, ERROR_FIELDS);
       if (CONFIG_FIELDS.includes(field)) clearFieldErrors(CONFIG_FIELDS);
       const text =
@@ -227,6 +357,22 @@ async function start() {
     setStatus(`Ignored unreadable settings in the link: ${ignored.join(", ")}`, "error");
   }
 
+  byId("inspect").addEventListener("click", () => setInspecting(!inspect.active));
+  byId("inspect-close").addEventListener("click", () => setInspecting(false));
+  byId("inspect-prev").addEventListener("click", () => showStage(inspect.stage - 1));
+  byId("inspect-next").addEventListener("click", () => showStage(inspect.stage + 1));
+  byId("inspect-stepper").addEventListener("click", (event) => {
+    const stage = event.target.closest("button")?.dataset.stage;
+    if (stage) showStage(Number(stage));
+  });
+  byId("gradcheck").addEventListener("click", () => {
+    inspect.gradcheckPending = send({ type: "gradcheck" });
+    clearFieldErrors(["inspector"]);
+    showInspector();
+  });
+  byId("tab-boundary").addEventListener("click", () => showOutputTab("boundary"));
+  byId("tab-layer-space").addEventListener("click", () => showOutputTab("layer-space"));
+
   window.addEventListener("hashchange", () => {
     if (window.location.hash === page.writtenHash) return;
     Object.assign(state, fromHash(window.location.hash, options).state);
@@ -240,7 +386,9 @@ async function start() {
   const typing = (target) => target.closest?.("input, select, textarea, [contenteditable]");
   document.addEventListener("keydown", (event) => {
     if (typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (event.key === " ") {
+    if (event.key === "Escape" && inspect.active) {
+      setInspecting(false);
+    } else if (event.key === " ") {
       event.preventDefault();
       actions.playPause();
     } else if (event.key === "ArrowRight") {
@@ -256,6 +404,7 @@ async function start() {
     network: byId("network"),
     deltas: byId("deltas"),
     boundary: byId("decision-boundary"),
+    layerSpace: byId("layer-space"),
     loss: byId("loss-chart"),
     networkLegend: byId("network-legend"),
     title: byId("boundary-title"),
@@ -282,28 +431,43 @@ async function start() {
           page.redraw = true;
         },
         weightRange: options.limits.weight,
+        highlight: inspect.highlight,
         onEditWeight(layer, row, col, value) {
           clearFieldErrors(["weight"]);
           send({ type: "set_weight", layer, row, col, value });
+          requestInspection();
         },
       }),
     );
     timed("deltas", () => renderDeltas(views.deltas, frame));
-    timed("boundary", () =>
-      renderBoundary(views.boundary, frame, {
-        run,
-        showTest: state.showTest,
-        discretize: state.discretize,
-        hover: page.hover,
-        title: views.title,
-        readout: views.readout,
-        legend: views.boundaryLegend,
-        onProbe(index) {
-          clearFieldErrors(["probe"]);
-          send({ type: "probe", index });
-        },
-      }),
-    );
+    delete stats.viewMs[page.outputTab === "layer-space" ? "boundary" : "layerSpace"];
+    if (page.outputTab === "layer-space") {
+      timed("layerSpace", () =>
+        renderLayerSpace(views.layerSpace, frame, {
+          run,
+          selection: page.layerSpace,
+          probe: frame.probe,
+          onSelect: sendLayerSpace,
+        }),
+      );
+    } else {
+      timed("boundary", () =>
+        renderBoundary(views.boundary, frame, {
+          run,
+          showTest: state.showTest,
+          discretize: state.discretize,
+          hover: page.hover,
+          title: views.title,
+          readout: views.readout,
+          legend: views.boundaryLegend,
+          onProbe(index) {
+            clearFieldErrors(["probe"]);
+            send({ type: "probe", index });
+            requestInspection();
+          },
+        }),
+      );
+    }
     timed("loss", () => renderLossChart(views.loss, page.history, { logScale: state.logScale }));
     if (views.networkLegend.dataset.direction !== state.direction) {
       views.networkLegend.dataset.direction = state.direction;

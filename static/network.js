@@ -6,7 +6,8 @@
  * formulas; the outputs are sampled from `output`), its border the probe sample's a (forward)
  * or delta (backward), and a small square its bias b (or dC/db). Edges take the sign of w (or
  * dC/dw) for colour and its size for width. The DOM is built once per network shape and only
- * recoloured afterwards.
+ * recoloured afterwards. The backprop inspector lights up the nodes and edges its stage
+ * touches (`context.highlight`); everything else fades.
  */
 
 import { frameArray, layerSizes } from "./connection.js";
@@ -166,7 +167,26 @@ function build(element, sizes, run, context) {
     oneD,
     side,
     frame: null,
+    highlight: null,
   };
+}
+
+/**
+ * Light up the nodes ("column:index") and edges ("layer:row:col", the weight W^l[row, col])
+ * in `highlight`, fading the rest; null shows the whole graph as usual.
+ */
+function applyHighlight(element, graph, highlight) {
+  element.classList.toggle("highlighting", highlight !== null);
+  graph.nodes.forEach((column, c) =>
+    column.forEach(({ box }, j) => box.classList.toggle("lit", highlight?.nodes.has(`${c}:${j}`) ?? false)),
+  );
+  graph.edges.forEach((lines, l) => {
+    const nIn = graph.sizes[l];
+    lines.forEach((line, i) => {
+      const key = `${l}:${Math.floor(i / nIn)}:${i % nIn}`;
+      line.classList.toggle("lit", highlight?.edges.has(key) ?? false);
+    });
+  });
 }
 
 /** Every element of a frame's per-layer array, over all layers, for a shared scale. */
@@ -217,7 +237,8 @@ const edgeWidth = (magnitude, node) =>
 /**
  * Draw `frame` into `element`. `context`: run (the ready message), direction ("forward" or
  * "backward"), onHoverNode({column, index} or null), onEditWeight(layer, row, col, value) with
- * col null for a bias, weightRange ([low, high] a typed weight may take).
+ * col null for a bias, weightRange ([low, high] a typed weight may take), highlight ({nodes,
+ * edges} Sets of keys to light up, or null; see applyHighlight).
  */
 export function renderNetwork(element, frame, context) {
   const { run, direction } = context;
@@ -231,6 +252,11 @@ export function renderNetwork(element, frame, context) {
     graphs.set(element, graph);
   }
   graph.frame = frame;
+  const highlight = context.highlight ?? null;
+  if (graph.highlight !== highlight) {
+    graph.highlight = highlight;
+    applyHighlight(element, graph, highlight);
+  }
   const nLayers = sizes.length - 1;
   const backward = direction === "backward";
   element.dataset.direction = direction;
