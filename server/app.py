@@ -2,8 +2,11 @@
 
 import asyncio
 import json
+import os
+import re
 from pathlib import Path
 
+import numpy as np
 import plotly
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse
@@ -11,7 +14,9 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
 from . import protocol
+from .guard import TokenBucket, origin_allowed, refusal_reason
 from .session import DEFAULT_FRAME_RATE, Outbox, TrainingSession
+from .settings import Settings
 
 VERSION = "0.1.0"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -51,12 +56,46 @@ def error_reply(error: ValidationError, text: str) -> dict:
     ).model_dump()
 
 
+#: Client messages nest three deep at most; deeper JSON is refused before it is parsed, so that
+#: the limit does not depend on how deep the parser's stack happens to be.
+MAX_NESTING = 32
+_STRING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]")
+
+
+def _nesting(text: str) -> int:
+    """How deep the arrays and objects of JSON `text` nest (0 when few brackets are in it)."""
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return 0
+    brackets = np.frombuffer(
+        _NOT_BRACKET.sub("", _STRING_TOKEN.sub("", text)).encode("ascii"), dtype=np.uint8
+    )
+    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)
+    return int(np.cumsum(steps).max(initial=0))
+
+
+def _refuse_constant(constant: str):
+    raise ValueError(f"{constant} is not JSON")
+
+
 def parse_client_message(text: str):
-    """A validated client message, or the `error` message to answer with."""
+    """A validated client message, or the `error` message to answer with.
+
+    NaN and Infinity are refused as the browser's JSON.parse refuses them; so are integers
+    longer than Python reads (4300 digits) and nesting deeper than its recursion limit.
+    """
+    if _nesting(text) > MAX_NESTING:
+        return None, protocol.Error(
+            code="bad_json", message=f"not JSON: nested deeper than {MAX_NESTING} levels"
+        ).model_dump()
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except ValueError as error:
         return None, protocol.Error(code="bad_json", message=f"not JSON: {error}").model_dump()
+    except RecursionError:
+        return None, protocol.Error(
+            code="bad_json", message="not JSON: nested too deeply"
+        ).model_dump()
     if not isinstance(data, dict):
         return None, protocol.Error(
             code="invalid_message", message="a message must be a JSON object with a 'type'"
@@ -75,24 +114,99 @@ async def _send(websocket: WebSocket, outbox: Outbox) -> None:
                 await websocket.send_bytes(payload)
 
 
-async def training_socket(websocket: WebSocket, frame_rate: float) -> None:
+def _size(text: str) -> int:
+    """The UTF-8 size of `text` in bytes."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+async def _receive_unless_idle(websocket: WebSocket, session: TrainingSession, idle: float):
+    """The next ASGI message, or None once the session has had no message for `idle` seconds
+    while not training (the clock restarts when training stops, to within a tenth of `idle`)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + idle
+    while True:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return None
+        try:
+            return await asyncio.wait_for(websocket.receive(), min(remaining, idle / 10))
+        except TimeoutError:
+            if session.training:
+                deadline = loop.time() + idle
+
+
+def _screen(received: dict, bucket: TokenBucket, settings: Settings):
+    """The text of a client message that may go on to parsing, or the `error` to answer."""
+    if not bucket.take():
+        return None, protocol.Error(
+            code="rate_limited",
+            message=f"more than {settings.messages_per_second:g} messages a second: dropped",
+        ).model_dump()
+    text, data = received.get("text"), received.get("bytes")
+    size = _size(text) if text is not None else len(data or b"")
+    if size > settings.max_message_bytes:
+        return None, protocol.Error(
+            code="message_too_large",
+            message=f"a message of {size} bytes is over the limit of "
+            f"{settings.max_message_bytes} bytes",
+        ).model_dump()
+    if text is None:
+        return None, protocol.Error(
+            code="invalid_message", message="send JSON text messages, not binary ones"
+        ).model_dump()
+    return text, None
+
+
+async def _stop(session: TrainingSession, timeout: float = 5.0) -> None:
+    """End the session's worker, waiting for it without holding a thread of the loop's pool
+    (a pool's threads outlive their work, which would leave threads behind every session)."""
+    session.close(timeout=0)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while session.worker.is_alive() and loop.time() < deadline:
+        await asyncio.sleep(0.01)
+
+
+async def training_socket(
+    websocket: WebSocket, settings: Settings, sessions: set, frame_rate: float
+) -> None:
+    """One session: refused at once if its origin is not allowed or the server is full."""
     await websocket.accept()
+    origin = websocket.headers.get("origin")
+    server_port = (websocket.scope.get("server") or (None, None))[1]
+    host = websocket.headers.get("host")
+    if not origin_allowed(origin, host, server_port, settings.allowed_origins):
+        await websocket.close(1008, refusal_reason(origin))
+        return
+    if len(sessions) >= settings.max_sessions:
+        await websocket.close(
+            1013, f"the server is full: {len(sessions)} sessions are running; try again later"
+        )
+        return
     outbox = Outbox(asyncio.get_running_loop())
-    session = TrainingSession(outbox, frame_rate)
+    session = TrainingSession(outbox, frame_rate, settings.compute_seconds)
+    sessions.add(session)
     sender = asyncio.create_task(_send(websocket, outbox))
+    bucket = TokenBucket(settings.messages_per_second, settings.message_burst)
+    dropping = False  # one rate_limited error per run of dropped messages, not one each
+    idle = False
     try:
         while True:
-            received = await websocket.receive()
+            received = await _receive_unless_idle(websocket, session, settings.idle_seconds)
+            if received is None:
+                idle = True
+                break
             if received["type"] == "websocket.disconnect":
                 break
-            if received.get("text") is None:
-                outbox.put(
-                    protocol.Error(
-                        code="invalid_message", message="send JSON text messages, not binary ones"
-                    ).model_dump()
-                )
+            text, error = _screen(received, bucket, settings)
+            if error is not None and error["code"] == "rate_limited":
+                if not dropping:
+                    outbox.put(error)
+                dropping = True
                 continue
-            message, error = parse_client_message(received["text"])
+            dropping = False
+            if error is None:
+                message, error = parse_client_message(text)
             if error is not None:
                 outbox.put(error)
             else:
@@ -100,21 +214,34 @@ async def training_socket(websocket: WebSocket, frame_rate: float) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        sessions.discard(session)
         sender.cancel()
-        await asyncio.get_running_loop().run_in_executor(None, session.close)
+        await _stop(session)
+    if idle:
+        await websocket.close(1000, f"idle for {settings.idle_seconds:g} s")
 
 
-def create_app(frame_rate: float = DEFAULT_FRAME_RATE) -> FastAPI:
-    """The playground's app; `frame_rate` caps the frames per second each session sends."""
+def create_app(settings: Settings | None = None, frame_rate: float = DEFAULT_FRAME_RATE) -> FastAPI:
+    """The playground's app: `settings` default to the environment's (server/settings.py);
+    `frame_rate` caps the frames per second each session sends."""
+    settings = Settings.from_env() if settings is None else settings
     app = FastAPI(title="MLP Playground", version=VERSION)
+    app.state.settings = settings
+    app.state.sessions = set()  # the app's registry of running sessions
 
     @app.get("/api/health")
     def health() -> dict:
-        return {"status": "ok", "version": VERSION}
+        """Alive; which process answered and how many sessions it runs (one per open tab)."""
+        return {
+            "status": "ok",
+            "version": VERSION,
+            "pid": os.getpid(),
+            "sessions": len(app.state.sessions),
+        }
 
     @app.get("/api/options")
     def options() -> dict:
-        return protocol.options()
+        return {**protocol.options(), "server_limits": settings.limits()}
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
@@ -122,7 +249,7 @@ def create_app(frame_rate: float = DEFAULT_FRAME_RATE) -> FastAPI:
 
     @app.websocket("/ws/train")
     async def train(websocket: WebSocket) -> None:
-        await training_socket(websocket, frame_rate)
+        await training_socket(websocket, settings, app.state.sessions, frame_rate)
 
     app.mount("/", StaticFiles(directory=static_dir(), html=True), name="static")
     return app

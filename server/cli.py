@@ -1,26 +1,87 @@
-"""`mlp-playground [--host 127.0.0.1] [--port 8000] [--no-browser]`: start the playground."""
+"""`mlp-playground [--host 127.0.0.1] [--port 8000] [--workers 1] [--no-browser] [caps...]`:
+start the playground.
+
+The caps and allowed origins go to the worker processes through the environment
+(server/settings.py), so that each of `--workers` reads the same `Settings`.
+"""
 
 import argparse
+import os
+import sys
 import threading
 import webbrowser
+from dataclasses import fields
 
 import uvicorn
 
 from mlp_engine import kernels
 
+from .guard import LOOPBACK_NAMES
+from .settings import Settings, env_name
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlp-playground", description=__doc__)
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to listen on (default 127.0.0.1: this machine only)",
+    )
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    parser.add_argument(
+        "--allowed-origin",
+        action="append",
+        default=None,
+        metavar="URL",
+        help="an origin allowed to open sessions besides the server's own (repeatable; '*': any)",
+    )
+    defaults = Settings.from_env()
+    for spec in fields(Settings):
+        if spec.name == "allowed_origins":
+            continue
+        parser.add_argument(
+            "--" + spec.name.replace("_", "-"),
+            type=spec.type,
+            default=getattr(defaults, spec.name),
+            help=f"{spec.metadata['help']} (default %(default)s; env {env_name(spec.name)})",
+        )
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """The flags' settings; `--allowed-origin` adds to MLP_PLAYGROUND_ALLOWED_ORIGINS."""
+    given = {spec.name: getattr(args, spec.name, None) for spec in fields(Settings)}
+    given["allowed_origins"] = Settings.from_env().allowed_origins + tuple(
+        args.allowed_origin or ()
+    )
+    return Settings(**given)
+
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="mlp-playground", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
+    settings = settings_from_args(args)
+    os.environ.update(settings.to_env())
+    if args.host not in LOOPBACK_NAMES:
+        print(
+            f"warning: listening on {args.host}: the playground is reachable from the network; "
+            "anyone who can reach this port can start training sessions",
+            file=sys.stderr,
+            flush=True,
+        )
     threading.Thread(target=kernels.warm_up, name="compile-kernels", daemon=True).start()
     url = f"http://{args.host}:{args.port}/"
     print(f"MLP Playground: {url}", flush=True)
     if not args.no_browser:
         threading.Timer(1.0, webbrowser.open, [url]).start()
-    uvicorn.run("server.app:app", host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        "server.app:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+    )
 
 
 if __name__ == "__main__":

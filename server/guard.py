@@ -1,0 +1,90 @@
+"""What a connection must pass before its messages reach a session: origin and message rate.
+
+Cross-site websocket hijacking needs a browser: a page on another site opens a websocket to
+this server, and the browser sends it along. Browsers always send `Origin` with a websocket
+handshake, so checking it against an allow-list stops that. A connection without `Origin` is
+not a browser's (the `websockets` library, curl, the tests); it could send any `Origin` it
+liked, so refusing it would protect nothing, and it is let in.
+"""
+
+import time
+from urllib.parse import urlsplit
+
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "[::1]", "::1"}
+#: A websocket close frame's reason is at most 123 bytes (RFC 6455, 5.5).
+MAX_CLOSE_REASON = 123
+
+
+def _host_port(netloc: str, default_port: int | None) -> tuple[str, int | None] | None:
+    """(host, port) of "host[:port]", lower-case; None when it does not parse."""
+    try:
+        parts = urlsplit(f"//{netloc}")
+        return (parts.hostname or "").lower(), parts.port or default_port
+    except ValueError:
+        return None
+
+
+def normalize_origin(origin: str) -> str:
+    """ "scheme://host:port" of an origin or URL, default ports filled in, for comparing."""
+    parts = urlsplit(origin.strip())
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        return origin.strip().lower()
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def origin_allowed(
+    origin: str | None, host_header: str | None, server_port: int | None, allowed: tuple[str, ...]
+) -> bool:
+    """Whether a websocket handshake from `origin` may open a session.
+
+    Allowed: no `Origin` (not a browser, see the module's docstring); the server's own origin,
+    whose host and port are the request's `Host`; `http://localhost:PORT` and
+    `http://127.0.0.1:PORT` for the server's own port; and the origins of `allowed` ("*": any).
+    """
+    if origin is None or "*" in allowed:
+        return True
+    if normalize_origin(origin) in {normalize_origin(entry) for entry in allowed}:
+        return True
+    parts = urlsplit(origin)
+    if parts.scheme.lower() not in DEFAULT_PORTS:
+        return False
+    own = _host_port(parts.netloc, DEFAULT_PORTS[parts.scheme.lower()])
+    if own is None:
+        return False
+    host = _host_port(host_header or "", own[1])
+    if host is not None and own == host:
+        return True
+    own_ports = {server_port, host[1] if host else None} - {None}
+    return own[0] in LOOPBACK_NAMES and own[1] in own_ports
+
+
+def refusal_reason(origin: str) -> str:
+    """The close reason for a refused origin, cut to fit a close frame."""
+    template = (
+        "cross-origin connection refused: {}; start the server with --allowed-origin to allow it"
+    )
+    room = MAX_CLOSE_REASON - len(template.format("").encode())
+    shown = origin if len(origin.encode()) <= room else origin[: max(room - 3, 0)] + "..."
+    return template.format(shown)
+
+
+class TokenBucket:
+    """`rate` messages a second on average, `burst` at once; one bucket per connection."""
+
+    def __init__(self, rate: float, burst: float, clock=time.monotonic):
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self.tokens, self.updated = burst, clock()
+
+    def take(self) -> bool:
+        """Spend a token if there is one: whether the message may pass."""
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False

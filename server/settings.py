@@ -1,0 +1,82 @@
+"""The server's limits and allowed origins: one `Settings`, read from the environment.
+
+`mlp-playground`'s flags are written to the environment (`MLP_PLAYGROUND_<FIELD>`) before
+uvicorn starts, and `create_app` reads them from there, so that every worker process uvicorn
+starts (each imports `server.app:app` anew) gets the same settings.
+"""
+
+import os
+from dataclasses import dataclass, field, fields
+
+ENV_PREFIX = "MLP_PLAYGROUND_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Caps on what one client may cost the server. Each is configurable; see `describe`."""
+
+    max_message_bytes: int = field(default=64 * 1024, metadata={"help": "largest client message"})
+    messages_per_second: float = field(
+        default=200.0, metadata={"help": "sustained client messages per second per connection"}
+    )
+    message_burst: float = field(
+        default=400.0, metadata={"help": "client messages a connection may send at once"}
+    )
+    max_sessions: int = field(default=64, metadata={"help": "concurrent sessions per process"})
+    idle_seconds: float = field(
+        default=30 * 60.0,
+        metadata={"help": "close a session without a client message while not training"},
+    )
+    compute_seconds: float = field(
+        default=60 * 60.0,
+        metadata={"help": "training time per run; 'reset' or 'configure' gives a new budget"},
+    )
+    allowed_origins: tuple[str, ...] = field(
+        default=(),
+        metadata={"help": "origins allowed besides the server's own ('*': any)"},
+    )
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        """The settings given by `MLP_PLAYGROUND_*` variables; the defaults for the others."""
+        environ = os.environ if environ is None else environ
+        given = {}
+        for spec in fields(cls):
+            text = environ.get(env_name(spec.name))
+            if text is None:
+                continue
+            try:
+                given[spec.name] = _parse(spec.name, text)
+            except ValueError as error:
+                raise ValueError(f"{env_name(spec.name)}={text!r}: {error}") from None
+        return cls(**given)
+
+    def to_env(self) -> dict[str, str]:
+        """The `MLP_PLAYGROUND_*` variables that `from_env` reads back as these settings."""
+        return {env_name(spec.name): _format(getattr(self, spec.name)) for spec in fields(self)}
+
+    def limits(self) -> dict:
+        """The caps, as `GET /api/options` states them under `server_limits`."""
+        return {
+            spec.name: getattr(self, spec.name)
+            for spec in fields(self)
+            if spec.name != "allowed_origins"
+        }
+
+
+def env_name(name: str) -> str:
+    return ENV_PREFIX + name.upper()
+
+
+def _parse(name: str, text: str):
+    if name == "allowed_origins":
+        return tuple(origin.strip() for origin in text.split(",") if origin.strip())
+    kind = {spec.name: spec.type for spec in fields(Settings)}[name]
+    value = int(text) if kind is int else float(text)
+    if not value > 0:
+        raise ValueError("must be positive")
+    return value
+
+
+def _format(value) -> str:
+    return ",".join(value) if isinstance(value, tuple) else str(value)
