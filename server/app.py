@@ -211,6 +211,8 @@ async def training_socket(
                 outbox.put(error)
             else:
                 session.submit(message)
+            if outbox.overflowed:
+                break
     except WebSocketDisconnect:
         pass
     finally:
@@ -219,6 +221,8 @@ async def training_socket(
         await _stop(session)
     if idle:
         await websocket.close(1000, f"idle for {settings.idle_seconds:g} s")
+    elif outbox.overflowed:
+        await websocket.close(1008, "the client sends but does not read its replies")
 
 
 def create_app(settings: Settings | None = None, frame_rate: float = DEFAULT_FRAME_RATE) -> FastAPI:

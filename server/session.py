@@ -27,6 +27,8 @@ from .frames import InputGrid, input_grid, network_arrays
 from .protocol import TrainConfig
 
 STOP = object()
+#: Control messages waiting for a client that does not read; past this the connection closes.
+MAX_PENDING_MESSAGES = 1000
 DEFAULT_FRAME_RATE = 30.0
 #: While training, building frames may take at most this share of the worker's time; a big
 #: network then gets fewer frames per second rather than slower training.
@@ -46,6 +48,7 @@ class Outbox:
         self._lock = threading.Lock()
         self._control: deque = deque()
         self._frame: tuple[dict, bytes] | None = None
+        self.overflowed = False
         self._ready = asyncio.Event()
 
     def _wake(self) -> None:
@@ -53,8 +56,16 @@ class Outbox:
             self._loop.call_soon_threadsafe(self._ready.set)
 
     def put(self, message: dict) -> None:
-        """A control message (ready, status, error): always delivered, in order."""
+        """A control message (ready, status, error): delivered in order.
+
+        A client that sends but never reads would make these pile up: past
+        `MAX_PENDING_MESSAGES` the outbox drops them and says so in `overflowed`, and the
+        connection is closed.
+        """
         with self._lock:
+            if len(self._control) >= MAX_PENDING_MESSAGES:
+                self.overflowed = True
+                return
             self._control.append((message, None))
         self._wake()
 

@@ -223,3 +223,17 @@ def test_options_state_the_server_limits_and_health_its_pid(monkeypatch):
         "compute_seconds": 3600.0,
     }
     assert isinstance(health["pid"], int)
+
+
+def test_a_client_that_sends_but_never_reads_is_closed_before_replies_pile_up():
+    from server.session import MAX_PENDING_MESSAGES, Outbox
+
+    class Loop:
+        def call_soon_threadsafe(self, callback):
+            pass
+
+    outbox = Outbox(Loop())
+    for i in range(MAX_PENDING_MESSAGES + 5):
+        outbox.put({"type": "error", "code": "bad_json", "message": str(i)})
+    assert outbox.overflowed
+    assert len(outbox._control) == MAX_PENDING_MESSAGES
