@@ -184,7 +184,7 @@ async def training_socket(
         )
         return
     outbox = Outbox(asyncio.get_running_loop())
-    session = TrainingSession(outbox, frame_rate, settings.compute_seconds)
+    session = TrainingSession(outbox, frame_rate, settings.compute_seconds, settings.max_parameters)
     sessions.add(session)
     sender = asyncio.create_task(_send(websocket, outbox))
     bucket = TokenBucket(settings.messages_per_second, settings.message_burst)

@@ -119,10 +119,12 @@ class TrainingSession:
         outbox: Outbox,
         frame_rate: float = DEFAULT_FRAME_RATE,
         compute_seconds: float = math.inf,
+        max_parameters: int | None = None,
     ):
         self.outbox = outbox
         self.frame_interval = 1.0 / frame_rate
         self.compute_seconds = compute_seconds  # training time a run may use; then it pauses
+        self.max_parameters = max_parameters  # weights and biases a run's network may have
         self.compute_used = 0.0
         self.commands: queue.Queue = queue.Queue()
         self.run: Run | None = None
@@ -337,6 +339,14 @@ class TrainingSession:
             run = build_run(config, self.runs + 1, resets)
         except ValueError as error:
             self._error("invalid_config", str(error))
+            return
+        n_parameters = run.model.theta.size
+        if self.max_parameters is not None and n_parameters > self.max_parameters:
+            self._error(
+                "invalid_config",
+                f"hidden_layers: this network has {n_parameters} weights and biases; this "
+                f"server allows at most {self.max_parameters}",
+            )
             return
         self.runs += 1
         probe = self.probe if resets else 0

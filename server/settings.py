@@ -31,6 +31,10 @@ class Settings:
         default=60 * 60.0,
         metadata={"help": "training time per run; 'reset' or 'configure' gives a new budget"},
     )
+    max_parameters: int = field(
+        default=10_000,
+        metadata={"help": "weights and biases per network (the config allows at most 7,813)"},
+    )
     allowed_origins: tuple[str, ...] = field(
         default=(),
         metadata={"help": "origins allowed besides the server's own ('*': any)"},

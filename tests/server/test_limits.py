@@ -221,8 +221,10 @@ def test_options_state_the_server_limits_and_health_its_pid(monkeypatch):
         "max_sessions": 7,
         "idle_seconds": 1800.0,
         "compute_seconds": 3600.0,
+        "max_parameters": 10000,
     }
     assert isinstance(health["pid"], int)
+    assert health["sessions"] == 0
 
 
 def test_a_client_that_sends_but_never_reads_is_closed_before_replies_pile_up():
@@ -237,3 +239,17 @@ def test_a_client_that_sends_but_never_reads_is_closed_before_replies_pile_up():
         outbox.put({"type": "error", "code": "bad_json", "message": str(i)})
     assert outbox.overflowed
     assert len(outbox._control) == MAX_PENDING_MESSAGES
+
+
+def test_a_network_over_the_parameter_cap_is_refused_and_the_run_kept():
+    with app_client(max_parameters=100).websocket_connect("/ws/train") as ws:
+        ws.send_json({"type": "configure", "config": {"hidden_layers": [4, 2]}})
+        ready = receive_type(ws, "ready")
+        ws.send_json({"type": "configure", "config": {"hidden_layers": [32, 32]}})
+        error = receive_type(ws, "error")
+        ws.send_json({"type": "step", "epochs": 1})
+        status = receive_type(ws, "status")
+    assert ready["layer_sizes"] == [2, 4, 2, 1]
+    assert error["code"] == "invalid_config"
+    assert "1185 weights and biases" in error["message"] and "at most 100" in error["message"]
+    assert status["epoch"] == 1, "the earlier run goes on"
