@@ -30,9 +30,10 @@ STOP = object()
 #: Control messages waiting for a client that does not read; past this the connection closes.
 MAX_PENDING_MESSAGES = 1000
 DEFAULT_FRAME_RATE = 30.0
-#: While training, building frames may take at most this share of the worker's time; a big
-#: network then gets fewer frames per second rather than slower training.
-FRAME_BUDGET = 0.3
+#: Frames are built on a thread of their own (`FrameBuilder`) while training goes on; it may
+#: be busy at most this share of the time, so that on a machine with few cores a deep
+#: network's frames (milliseconds each) do not take the CPU from training.
+FRAME_BUDGET = 0.5
 #: How long the worker trains between two looks at its commands (they wait at most this long).
 BURST_SECONDS = 0.002
 #: The worker does nothing else while it checks a gradient, so a check that would take longer
@@ -105,6 +106,7 @@ class Run:
     raw: dict
     grid: InputGrid
     display: MLP  # the model's float32 twin, for the grid (see frames.network_arrays)
+    frame_model: MLP  # a float64 twin that frames are computed on, from a copy of the weights
     resets: int = 0
     epoch: int = 0
     history: dict = field(default_factory=lambda: {"epoch": [], "train_loss": [], "test_loss": []})
@@ -136,9 +138,9 @@ class TrainingSession:
         self.runs = 0
         self._dirty = False
         self._next_frame_at = 0.0  # frames keep to a schedule, so that they average the rate
-        self._frame_seconds = 0.0  # how long the last frame took to build
         self._next_epoch_at = 0.0
         self._rate_window: deque = deque(maxlen=64)
+        self.frames = FrameBuilder(outbox)
         self.worker = threading.Thread(target=self._work, name="training-session", daemon=True)
         self.worker.start()
 
@@ -148,9 +150,10 @@ class TrainingSession:
         self.commands.put(message)
 
     def close(self, timeout: float = 5.0) -> None:
-        """End the session and its worker thread."""
+        """End the session, its worker thread and its frame builder."""
         self.commands.put(STOP)
         self.worker.join(timeout)
+        self.frames.close(timeout)
 
     # -- the worker's side ---------------------------------------------------------------------
     def _work(self) -> None:
@@ -356,6 +359,7 @@ class TrainingSession:
             self.layer_space = None
         self._rate_window.clear()
         self.compute_used = 0.0
+        self.frames.wait()  # the last run's frame goes out before this run's `ready`
         self.outbox.put(ready_message(run))
         self._dirty = True
         self._emit_frame()
@@ -391,20 +395,33 @@ class TrainingSession:
     def _maybe_emit_frame(self) -> None:
         now = time.perf_counter()
         idle = self.state != "running" and self.steps_left == 0
-        if self._dirty and (now >= self._next_frame_at or idle) and self.outbox.frame_slot_free():
-            self._emit_frame()
-            interval = max(self.frame_interval, self._frame_seconds / FRAME_BUDGET)
+        ready = self.outbox.frame_slot_free() and not self.frames.busy
+        if self._dirty and (now >= self._next_frame_at or idle) and ready:
+            self._emit_frame(in_background=not idle)
+            interval = max(self.frame_interval, self.frames.seconds / FRAME_BUDGET)
             self._next_frame_at = max(self._next_frame_at + interval, now)
 
-    def _emit_frame(self) -> None:
-        start = time.perf_counter()
-        message, payload = frame_message(
-            self.run, self.state, self.probe, self._epochs_per_s(), self.layer_space
+    def _emit_frame(self, in_background: bool = False) -> None:
+        """Hand the run's state to the frame builder: in the background while training goes
+        on, else at once (so that a frame answering a command follows that command's other
+        messages)."""
+        job = FrameJob(
+            run=self.run,
+            theta=self.run.model.theta.copy(),
+            epoch=self.run.epoch,
+            history=self.run.history,
+            state=self.state,
+            probe=self.probe,
+            epochs_per_second=self._epochs_per_s(),
+            layer_space=self.layer_space,
         )
         self.run.history = {"epoch": [], "train_loss": [], "test_loss": []}
-        self.outbox.put_frame(message, payload)
-        self._frame_seconds = time.perf_counter() - start
         self._dirty = False
+        if in_background:
+            self.frames.submit(job)
+        else:
+            self.frames.wait()
+            self.frames.build(job)
 
     def _epochs_per_s(self) -> float:
         window = self._rate_window
@@ -460,6 +477,7 @@ def build_run(config: TrainConfig, number: int, resets: int) -> Run:
         raw={"train": (raw_train, y_train), "test": (raw_test, y_test)},
         grid=input_grid(config, spec.n_inputs),
         display=model.copy(np.float32),
+        frame_model=model.copy(),
     )
 
 
@@ -483,15 +501,72 @@ def ready_message(run: Run) -> dict:
     ).model_dump(mode="json")
 
 
-def frame_message(
-    run: Run,
-    state: str,
-    probe: int,
-    epochs_per_second: float,
-    layer_space: protocol.LayerSpaceView | None = None,
-) -> tuple[dict, bytes]:
-    """The frame's JSON part and its binary part."""
-    model = run.model
+@dataclass
+class FrameJob:
+    """What a frame shows: a run at one moment, its weights copied then."""
+
+    run: Run
+    theta: np.ndarray
+    epoch: int
+    history: dict
+    state: str
+    probe: int
+    epochs_per_second: float
+    layer_space: protocol.LayerSpaceView | None = None
+
+
+class FrameBuilder:
+    """Builds frames on a thread of its own, from a copy of the weights, so that training goes
+    on meanwhile: a deep network's frame (its grid through every layer) takes milliseconds.
+    One job at a time; `busy` until the frame is in the outbox."""
+
+    def __init__(self, outbox: Outbox):
+        self.outbox = outbox
+        self.jobs: queue.Queue = queue.Queue(maxsize=1)
+        self.idle = threading.Event()
+        self.idle.set()
+        self.seconds = 0.0  # how long the last frame took to build
+        self.thread = threading.Thread(target=self._work, name="frame-builder", daemon=True)
+        self.thread.start()
+
+    @property
+    def busy(self) -> bool:
+        return not self.idle.is_set()
+
+    def submit(self, job: FrameJob) -> None:
+        self.idle.clear()
+        self.jobs.put(job)
+
+    def wait(self, timeout: float | None = None) -> None:
+        self.idle.wait(timeout)
+
+    def build(self, job: FrameJob) -> None:
+        start = time.perf_counter()
+        message, payload = frame_message(job)
+        self.outbox.put_frame(message, payload)
+        self.seconds = time.perf_counter() - start
+
+    def close(self, timeout: float) -> None:
+        self.jobs.put(STOP)
+        self.thread.join(timeout)
+
+    def _work(self) -> None:
+        while (job := self.jobs.get()) is not STOP:
+            try:
+                self.build(job)
+            except Exception as error:  # a frame that cannot be built must not end the session
+                self.outbox.put(
+                    protocol.Error(code="internal", message=f"frame: {error}").model_dump()
+                )
+            finally:
+                self.idle.set()
+
+
+def frame_message(job: FrameJob) -> tuple[dict, bytes]:
+    """The frame's JSON part and its binary part, computed on the run's `frame_model`."""
+    run, probe, layer_space = job.run, job.probe, job.layer_space
+    model = run.frame_model
+    model.theta[...] = job.theta
     metric = "accuracy" if model.is_classifier else "r2"
     test = model.evaluate(run.X_test, run.Y_test)
     arrays, train = network_arrays(
@@ -500,17 +575,17 @@ def frame_message(
     payload = arrays.to_bytes()
     frame = protocol.Frame(
         run=run.number,
-        epoch=run.epoch,
-        state=state,
+        epoch=job.epoch,
+        state=job.state,
         train_loss=_finite(train["loss"]),
         test_loss=_finite(test["loss"]),
         metric=metric,
         train_metric=_finite(train[metric]),
         test_metric=_finite(test[metric]),
-        epochs_per_second=round(epochs_per_second, 1),
+        epochs_per_second=round(job.epochs_per_second, 1),
         probe=probe,
         layer_space=layer_space,
-        history=protocol.History(**run.history),
+        history=protocol.History(**job.history),
         arrays=arrays.specs,
         n_bytes=len(payload),
     )

@@ -86,6 +86,9 @@ def live_server(tmp_path_factory):
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        # As docs/deploy.md advises for hosting: glibc would otherwise keep an arena of memory
+        # per thread that ever ran (two per session), which the memory checks would count.
+        "MALLOC_ARENA_MAX": "2",
     }
     with log_path.open("w") as log:
         process = subprocess.Popen(
