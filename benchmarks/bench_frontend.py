@@ -19,10 +19,14 @@ page's own ceiling, 1000 / median render ms.
 import argparse
 import platform
 import statistics
+import sys
 import time
+from pathlib import Path
 
-from bench_server import free_port, running_server
 from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout's server
+from server.launcher import ServerProcess  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -113,10 +117,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="measuring window")
     parser.add_argument("--hidden", default="8,8,8,8,8,8", help="hidden layer widths")
     args = parser.parse_args()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/#hidden={args.hidden}&speed=max"
-    with running_server(port):
-        result = measure(url, args.seconds)
+    with ServerProcess() as server:
+        result = measure(f"{server.url}/#hidden={args.hidden}&speed=max", args.seconds)
     print(report(args.hidden, result))
 
 

@@ -21,19 +21,17 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from websockets.asyncio.client import connect
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout's server
+from server.launcher import ServerProcess  # noqa: E402
+
 CHURN_FRACTION = 0.25
 SETTLE_TIMEOUT = 10.0
 #: Busy training threads slow the server's event loop, and with it the opening handshake.
@@ -185,35 +183,6 @@ def warm_up(ws_url: str) -> None:
     asyncio.run(asyncio.wait_for(_warm_up(ws_url), 120))
 
 
-@contextmanager
-def running_server(*args: str):
-    """`python -m server` on a free port: (process, port), terminated at the end."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server", "--no-browser", "--port", str(port), *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.1)
-        yield process, port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="32 sessions for 30 s")
@@ -222,10 +191,9 @@ def main() -> None:
     args = parser.parse_args()
     sessions = args.sessions or (32 if args.full else 16)
     seconds = args.seconds or (30.0 if args.full else 10.0)
-    with running_server() as (process, port):
-        ws_url = f"ws://127.0.0.1:{port}/ws/train"
-        warm_up(ws_url)
-        figures = measure(ws_url, process.pid, sessions, seconds)
+    with ServerProcess() as server:
+        warm_up(server.ws_url)
+        figures = measure(server.ws_url, server.process.pid, sessions, seconds)
     print(f"{os.cpu_count()} cores; {sessions} sessions for {seconds:g} s")
     for name, value in figures.items():
         print(f"  {name:24} {value:.1f}" if isinstance(value, float) else f"  {name:24} {value}")

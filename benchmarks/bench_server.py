@@ -24,12 +24,8 @@ import datetime
 import json
 import os
 import platform
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +34,7 @@ import websockets
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from server.launcher import ServerProcess  # noqa: E402
 from server.protocol import TrainConfig  # noqa: E402
 from server.session import build_run  # noqa: E402
 
@@ -79,39 +76,6 @@ def bare_epochs(config: TrainConfig, seconds: float) -> np.ndarray:
         for row in (0, 1):
             totals[row] += train(ROUND, row == 0)
     return totals
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def running_server(port: int, timeout: float = 30.0):
-    """`python -m server` on `port`, ready once /api/health answers; killed on exit."""
-    command = [sys.executable, "-m", "server", "--no-browser", "--port", str(port)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server exited with code {process.returncode}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"no answer from /api/health after {timeout} s") from None
-                time.sleep(0.1)
-        yield
-    finally:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def next_frame(ws) -> Frame:
@@ -281,9 +245,8 @@ def main() -> None:
     sent = json.loads(args.config)
     config = TrainConfig(**sent)
     bare = bare_epochs(config, args.seconds / 2)
-    port = free_port()
-    with running_server(port):
-        first_frame, frames, round_trips = asyncio.run(drive(port, sent, args.seconds))
+    with ServerProcess() as server:
+        first_frame, frames, round_trips = asyncio.run(drive(server.port, sent, args.seconds))
     bare += bare_epochs(config, args.seconds / 2)
     load = (load_start, os.getloadavg()[0])
     results = Results(bare, first_frame, frames, round_trips, load, time.perf_counter() - started)

@@ -110,7 +110,6 @@ class Run:
     resets: int = 0
     epoch: int = 0
     history: dict = field(default_factory=lambda: {"epoch": [], "train_loss": [], "test_loss": []})
-    last_losses: tuple = (None, None)
 
 
 class TrainingSession:
@@ -381,7 +380,6 @@ class TrainingSession:
         run.history["epoch"].append(run.epoch)
         run.history["train_loss"].append(_finite(train_loss))
         run.history["test_loss"].append(_finite(test_loss))
-        run.last_losses = (train_loss, test_loss)
         now = time.perf_counter()
         self._rate_window.append(now)
         if self.speed is not None:

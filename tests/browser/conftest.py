@@ -4,19 +4,14 @@ Every page a test opens is watched for console errors, uncaught exceptions and d
 (alert, confirm): a test fails if any appears, whatever it checks besides.
 """
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-ROOT = Path(__file__).resolve().parents[2]
+from server.launcher import ServerProcess
+
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -28,66 +23,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
-STARTUP_TIMEOUT = 20.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class ServerProcess:
-    """`python -m server` on `port`, as a user starts it; can be stopped and started again."""
-
-    def __init__(self, port: int, log_path: Path):
-        self.port = port
-        self.log_path = log_path
-        self.url = f"http://127.0.0.1:{port}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        }
-        with self.log_path.open("a") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "server", "--no-browser", "--port", str(self.port)],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited at startup:\n{self.log_path.read_text()}")
-            try:
-                if httpx.get(f"{self.url}/api/health", timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"no answer from /api/health:\n{self.log_path.read_text()}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
-        self.process = None
 
 
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory):
     """The server the tests of a module share."""
-    server = ServerProcess(free_port(), tmp_path_factory.mktemp("server") / "server.log")
+    server = ServerProcess(log_path=tmp_path_factory.mktemp("server") / "server.log")
     server.start()
     yield server.url
     server.stop()
@@ -96,7 +37,7 @@ def server_url(tmp_path_factory):
 @pytest.fixture
 def own_server(tmp_path):
     """A server of the test's own, for tests that stop it."""
-    server = ServerProcess(free_port(), tmp_path / "server.log")
+    server = ServerProcess(log_path=tmp_path / "server.log")
     server.start()
     yield server
     server.stop()

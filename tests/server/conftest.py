@@ -1,20 +1,12 @@
 """Fixtures of the server tests: an in-process TestClient and a real uvicorn server."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from server.app import create_app
-
-ROOT = Path(__file__).resolve().parents[2]
-STARTUP_TIMEOUT = 20.0
+from server.launcher import ServerProcess
 
 
 def pytest_configure(config):
@@ -33,26 +25,27 @@ def client():
         yield test_client
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @dataclass
 class LiveServer:
-    """A `python -m server` subprocess listening on `port`."""
+    """A `python -m server` subprocess (see server.launcher) and what the tests read of it."""
 
-    process: subprocess.Popen
-    port: int
+    server: ServerProcess
+
+    @property
+    def process(self):
+        return self.server.process
+
+    @property
+    def port(self) -> int:
+        return self.server.port
 
     @property
     def http_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.server.url
 
     @property
     def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/train"
+        return self.server.ws_url
 
     def thread_count(self) -> int:
         """The server process's threads, as the kernel counts them."""
@@ -64,48 +57,14 @@ class LiveServer:
         return {int(task.name) for task in Path(f"/proc/{self.process.pid}/task").iterdir()}
 
 
-def _wait_until_healthy(server: LiveServer, log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"the server exited at startup:\n{log_path.read_text()}")
-        try:
-            if httpx.get(f"{server.http_url}/api/health", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the server did not answer /api/health:\n{log_path.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """The real server, started as a user starts it, killed when the module's tests are done."""
-    log_path = tmp_path_factory.mktemp("live_server") / "server.log"
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    server = ServerProcess(
+        log_path=tmp_path_factory.mktemp("live_server") / "server.log",
         # As docs/deploy.md advises for hosting: glibc would otherwise keep an arena of memory
         # per thread that ever ran (two per session), which the memory checks would count.
-        "MALLOC_ARENA_MAX": "2",
-    }
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "server", "--no-browser", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(process, port)
-    try:
-        _wait_until_healthy(server, log_path)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        env={"MALLOC_ARENA_MAX": "2"},
+    )
+    with server:
+        yield LiveServer(server)

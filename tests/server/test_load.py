@@ -7,7 +7,8 @@ import json
 import httpx
 from websockets.asyncio.client import connect
 
-from benchmarks.bench_load import measure, running_server, warm_up
+from benchmarks.bench_load import measure, warm_up
+from server.launcher import ServerProcess
 
 SESSIONS, SECONDS = 16, 10.0
 MEMORY_BACK_MB = 30
@@ -62,8 +63,8 @@ async def _train_until_both_workers_serve(ws_url: str, base_url: str, pids: set[
 
 
 def test_two_workers_serve_independent_sessions():
-    with running_server("--workers", "2") as (_, port):
-        base_url = f"http://127.0.0.1:{port}"
+    with ServerProcess("--workers", "2") as server:
+        base_url, port = server.url, server.port
         pids = set(_sessions_per_worker(base_url))
         assert len(pids) == 2, f"only worker {pids} answered"
         ws_url = f"ws://127.0.0.1:{port}/ws/train"
