@@ -2,8 +2,8 @@
 
 Run from the repository root (needs numpy, scikit-learn, torch and threadpoolctl):
 
-    python benchmarks/bench_engine.py            # full run, 5 repeats per contender
-    python benchmarks/bench_engine.py --quick    # smoke run, 2 repeats (under a minute)
+    python benchmarks/bench_engine.py            # full run: 5 repeats of >= 0.5 s per contender
+    python benchmarks/bench_engine.py --quick    # smoke run: 2 repeats of >= 0.1 s
 
 OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE when numpy loads it; if they are set they
 can select slower kernels. This script never changes them, it only prints them. To measure
@@ -13,14 +13,16 @@ without them:
 
 Every contender runs plain mini-batch SGD (no momentum, no weight decay) with the same
 architecture, activations, loss, batch size and learning rate; each is warmed up with one epoch,
-then the median over the repeats of (time of a few epochs) / (epochs run) is reported. The
-engine's epoch is `train_epoch(..., evaluate=False)`: the updates alone, without the extra pass
-over the whole set that computes its loss (neither the torch loop nor scikit-learn makes one);
-it drops the N mod batch leftover samples, torch's loop keeps a short last batch.
+which also sets how many epochs a repeat runs, then the median over the repeats of
+(time of the repeat) / (epochs run) is reported. The engine's epoch is
+`train_epoch(..., evaluate=False)`: the updates alone, without the extra pass over the whole set
+that computes its loss (neither the torch loop nor scikit-learn makes one); it drops the
+N mod batch leftover samples, torch's loop keeps a short last batch.
 """
 
 import argparse
 import datetime
+import math
 import os
 import platform
 import statistics
@@ -55,7 +57,6 @@ class Case:
     activation: str
     batch: int
     lr: float
-    epochs: int  # epochs per timed repeat
 
     @property
     def n_y(self) -> int:
@@ -67,25 +68,29 @@ class Case:
         return [self.X.shape[1], *self.hidden, self.n_y]
 
 
-def make_cases(quick: bool) -> list[Case]:
+def make_cases() -> list[Case]:
     X_xor, y_xor = make_dataset("xor", 250, seed=0)
     digits = load_digits()
     X_digits = (digits.data - digits.data.mean(0)) / np.maximum(digits.data.std(0), 1e-12)
     rng = np.random.default_rng(0)
     X_rand = rng.standard_normal((10_000, 784), dtype=np.float32)
     y_rand = rng.integers(0, 10, 10_000)
-    small = 5 if quick else 10
     return [
-        Case("a 2-4-2-1 tanh/sigmoid", X_xor, y_xor, [4, 2], "tanh", 10, 0.1, small),
-        Case("b 2-8x6-1 tanh/sigmoid", X_xor, y_xor, [8] * 6, "tanh", 10, 0.1, small),
-        Case("c 64-64-10 relu/softmax", X_digits, digits.target, [64], "relu", 32, 0.1, small),
-        Case("d 784-512-512-10 f32", X_rand, y_rand, [512, 512], "relu", 256, 0.01, 2),
+        Case("a 2-4-2-1 tanh/sigmoid", X_xor, y_xor, [4, 2], "tanh", 10, 0.1),
+        Case("b 2-8x6-1 tanh/sigmoid", X_xor, y_xor, [8] * 6, "tanh", 10, 0.1),
+        Case("c 64-64-10 relu/softmax", X_digits, digits.target, [64], "relu", 32, 0.1),
+        Case("d 784-512-512-10 f32", X_rand, y_rand, [512, 512], "relu", 256, 0.01),
     ]
 
 
-def seconds_per_epoch(run, epochs: int, repeats: int) -> float:
-    """Median over `repeats` of the time of `run(epochs)` divided by the epochs it reports."""
-    run(1)  # warm-up
+def seconds_per_epoch(run, repeats: int, min_time: float) -> float:
+    """Median over `repeats` of the time of `run(epochs)` divided by the epochs it reports.
+
+    A timed warm-up epoch sets `epochs` so that each repeat lasts about `min_time` or more.
+    """
+    start = time.perf_counter()
+    run(1)
+    epochs = math.ceil(min_time / (time.perf_counter() - start))
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -219,20 +224,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, a smoke run")
     args = parser.parse_args()
-    repeats = 2 if args.quick else 5
+    repeats, min_time = (2, 0.1) if args.quick else (5, 0.5)
     start = time.perf_counter()
     print_machine()
     peak = matmul_peak(4096, repeats)
     print(f"\nfloat32 matmul peak (numpy, 4096^3, best of {repeats}): {peak / 1e9:.1f} GFLOP/s")
-    print(f"median of {repeats} repeats; speed-up = other s/epoch / engine s/epoch\n")
+    print(
+        f"median of {repeats} repeats of >= {min_time} s; "
+        "speed-up = other s/epoch / engine s/epoch\n"
+    )
     print(
         "| case | engine s/epoch | sklearn s/epoch | torch s/epoch | speed-up vs sklearn "
         "| speed-up vs torch | engine GFLOP/s (% of f32 peak) |"
     )
     print("|---|---|---|---|---|---|---|")
-    for case in make_cases(args.quick):
+    for case in make_cases():
         engine, sk, th = (
-            seconds_per_epoch(runner(case), case.epochs, repeats)
+            seconds_per_epoch(runner(case), repeats, min_time)
             for runner in (engine_runner, sklearn_runner, torch_runner)
         )
         flops = "-"
