@@ -14,6 +14,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from .operations import lookup
+
 KINDS = ("binary", "multiclass", "regression")
 N_CLASSES_RANGE = (3, 5)
 INPUT_RANGE = (-6.0, 6.0)
@@ -178,9 +180,7 @@ def make_dataset(
     Binary labels are int64 0/1, multi-class labels int64 0..n_classes-1 (n_classes is only
     used by multi-class datasets), regression targets float64.
     """
-    if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(DATASETS)}")
-    spec = DATASETS[name]
+    spec = lookup(DATASETS, name, "dataset")
     if not isinstance(n_samples, Integral) or isinstance(n_samples, bool):
         raise ValueError(f"n_samples must be an integer, got {n_samples!r}")
     if not 2 <= n_samples <= MAX_SAMPLES:
@@ -247,8 +247,7 @@ def feature_map(X, features: Sequence[str]) -> np.ndarray:
     if isinstance(features, str) or not isinstance(features, Sequence) or not features:
         raise ValueError(f"features must be a non-empty sequence of names, got {features!r}")
     for name in features:
-        if name not in FEATURES:
-            raise ValueError(f"unknown feature {name!r}; valid features: {', '.join(FEATURES)}")
+        lookup(FEATURES, name, "feature")
         if name in _USES_X2 and X.shape[1] == 1:
             raise ValueError(f"feature {name!r} uses x2 but the dataset has a single input x1")
     if len(set(features)) != len(features):
