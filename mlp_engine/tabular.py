@@ -1,0 +1,398 @@
+"""Tabular data for the playground: CSV upload and export, scikit-learn's bundled real datasets,
+standardisation, and PCA to view data with more than two inputs.
+
+A `Table` holds raw inputs X (n, d) and labels y (n,): class indices 0..k-1 for classification,
+target values for regression. A CSV that cannot be used raises `CsvError`, which says in its
+message and in its `row` and `column` attributes where the first problem is.
+"""
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from itertools import chain
+from numbers import Integral
+
+import numpy as np
+
+from .datasets import KINDS
+from .operations import lookup
+
+
+@dataclass(frozen=True)
+class CsvLimits:
+    """The largest CSV upload accepted."""
+
+    max_rows: int = 10_000
+    max_columns: int = 64  # counting the label column
+    max_bytes: int = 5_000_000
+
+
+CSV_LIMITS = CsvLimits()
+MAX_CLASSES = 20
+TABULAR_KINDS = ("classification", "regression")
+MISSING = frozenset({"", "na", "nan", "null"})  # compared in lower case
+
+_NUMBERED_COLUMN = re.compile(r"column \d+")
+
+
+class CsvError(ValueError):
+    """A CSV that cannot be used; `row` (1-based line number in the file, or None) and `column`
+    (the column's header name, or its 1-based number as 'column 3' when there is no header, or
+    None) say where."""
+
+    def __init__(self, message: str, row: int | None = None, column: str | None = None):
+        places = []
+        if row is not None:
+            places.append(f"row {row}")
+        if column is not None:
+            numbered = _NUMBERED_COLUMN.fullmatch(column)
+            places.append(column if numbered else f"column {column!r}")
+        super().__init__(f"{', '.join(places)}: {message}" if places else message)
+        self.row, self.column = row, column
+
+
+def _frozen_floats(values) -> np.ndarray:
+    """A read-only, C-contiguous float64 copy."""
+    array = np.array(values, dtype=np.float64, order="C")
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """Inputs X (n, d) and labels y (n,) with their names; the arrays are read-only copies.
+
+    `classes` are the original labels as strings in class-index order; () for regression.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    columns: tuple[str, ...]
+    target: str
+    kind: str
+    classes: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        X, y = _frozen_floats(self.X), _frozen_floats(self.y)
+        if X.ndim != 2 or y.shape != (len(X),):
+            raise ValueError(f"X and y need shapes (n, d) and (n,), got {X.shape} and {y.shape}")
+        if len(self.columns) != X.shape[1]:
+            raise ValueError(f"{len(self.columns)} column names for {X.shape[1]} inputs")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        if self.kind != _kind_of(len(self.classes)):
+            raise ValueError(f"kind {self.kind!r} does not fit {len(self.classes)} classes")
+        object.__setattr__(self, "X", X)
+        object.__setattr__(self, "y", y)
+        object.__setattr__(self, "columns", tuple(self.columns))
+        object.__setattr__(self, "classes", tuple(self.classes))
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    def __eq__(self, other):
+        if not isinstance(other, Table):
+            return NotImplemented
+        return (
+            (self.columns, self.target, self.kind, self.classes)
+            == (other.columns, other.target, other.kind, other.classes)
+            and np.array_equal(self.X, other.X)
+            and np.array_equal(self.y, other.y)
+        )
+
+
+def _kind_of(n_classes: int) -> str | None:
+    """The kind of a table with n_classes classes (0 for regression); None if there is none."""
+    if n_classes == 0:
+        return "regression"
+    if n_classes == 2:
+        return "binary"
+    return "multiclass" if 3 <= n_classes <= MAX_CLASSES else None
+
+
+def _to_float(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _number(value: str, row: int, column: str) -> float:
+    """The finite number in a cell, or a CsvError saying why it is not one."""
+    number = _to_float(value)
+    if number is not None and math.isfinite(number):
+        return number
+    if value.lower() in MISSING:
+        raise CsvError("missing value", row, column)
+    problem = "not a number" if number is None else "not a finite number"
+    raise CsvError(f"{value!r} is {problem}", row, column)
+
+
+def _numbers(fields: list[str], at: list[int], row: int, names: list[str]) -> list[float]:
+    """The finite numbers in cells fields[at]; the first cell that is not one raises CsvError."""
+    try:
+        numbers = [float(fields[j]) for j in at]
+        if all(map(math.isfinite, numbers)):
+            return numbers
+    except ValueError:
+        pass
+    return [_number(fields[j], row, names[j]) for j in at]
+
+
+def _class_indices(labels: list[str], column: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """The distinct labels, sorted, and each label's class index.
+
+    All-numeric labels are sorted and compared by value ('1' and '1.0' are one class, spelt as
+    first seen); other labels are sorted as strings.
+    """
+    numbers = [_to_float(value) for value in labels]
+    keys = numbers if None not in numbers else labels
+    spelling: dict = {}
+    for key, value in zip(keys, labels, strict=True):
+        spelling.setdefault(key, value)
+    if len(spelling) < 2:
+        raise CsvError(
+            f"only one class {labels[0]!r}; classification needs at least 2", None, column
+        )
+    if len(spelling) > MAX_CLASSES:
+        raise CsvError(f"{len(spelling)} classes, over the limit of {MAX_CLASSES}", None, column)
+    index = {key: i for i, key in enumerate(sorted(spelling))}
+    return tuple(spelling[key] for key in index), np.array([index[key] for key in keys], float)
+
+
+def _megabytes(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.6f}".rstrip("0").rstrip(".") + " MB"
+
+
+def _delimiter(text: str) -> str:
+    """The most frequent of ',', ';' and tab in the first non-blank line (comma on a tie)."""
+    first = next((line for line in io.StringIO(text, newline=None) if line.strip()), "")
+    return max(",;\t", key=first.count)
+
+
+def _records(text: str):
+    """(line number where it starts, stripped fields) of each non-blank record of the CSV."""
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=_delimiter(text), strict=True)
+    start = 1
+    try:
+        for fields in reader:
+            fields = [value.strip() for value in fields]
+            if fields not in ([], [""]):
+                yield start, fields
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise CsvError(str(error), reader.line_num) from None
+
+
+def _label_index(label, names: list[str], header: bool) -> int:
+    """The 0-based position of the label column, chosen by name or by (negative) index."""
+    n = len(names)
+    if isinstance(label, str) and header and label in names:
+        return names.index(label)
+    if isinstance(label, Integral) and not isinstance(label, bool) and -n <= label < n:
+        return int(label) % n
+    listing = ", ".join(repr(name) for name in names) if header else f"column 1 to {n}"
+    if isinstance(label, str) and not header:
+        raise CsvError(f"no header row, so give the label column {label!r} by index ({listing})")
+    raise CsvError(
+        f"no label column {label!r}: use a name or an index in {-n}..{n - 1} "
+        f"of the {n} columns ({listing})"
+    )
+
+
+def _check_names(names: list[str], row: int) -> None:
+    """Header names must be non-empty and distinct."""
+    for j, name in enumerate(names):
+        if not name:
+            raise CsvError("empty column name", row, f"column {j + 1}")
+        if name in names[:j]:
+            raise CsvError(
+                f"duplicate column name (also column {names.index(name) + 1})", row, name
+            )
+
+
+def read_csv(
+    text: str,
+    label: int | str = -1,
+    header: bool | None = None,
+    kind: str | None = None,
+    limits: CsvLimits = CSV_LIMITS,
+) -> Table:
+    """A Table from CSV text; `label` picks the label column by 0-based index or header name.
+
+    header=None: the first row is a header iff a field is neither a number nor missing.
+    kind=None: labels that are all integers with at most MAX_CLASSES values, or not all
+    numbers, make classification; other numbers make regression. Labels are never missing or
+    infinite. Raises CsvError at the first problem in file order.
+    """
+    if kind is not None and kind not in TABULAR_KINDS:
+        raise ValueError(f"kind must be one of {TABULAR_KINDS} or None, got {kind!r}")
+    n_bytes = len(text.encode("utf-8", "surrogatepass"))
+    if n_bytes > limits.max_bytes:
+        limit = _megabytes(limits.max_bytes)
+        raise CsvError(f"the file is {_megabytes(n_bytes)}, over the limit of {limit}")
+    records = _records(text.removeprefix("\ufeff"))
+    first_line, first = next(records, (None, None))
+    if first is None:
+        raise CsvError("the file is empty")
+    n_columns = len(first)
+    if n_columns > limits.max_columns:
+        raise CsvError(
+            f"{n_columns} columns, over the limit of {limits.max_columns} "
+            "(counting the label column)",
+            first_line,
+        )
+    if n_columns < 2:
+        raise CsvError("need at least 2 columns: one or more features and a label", first_line)
+    if header is None:
+        header = any(_to_float(v) is None and v.lower() not in MISSING for v in first)
+    names = first if header else [f"column {j + 1}" for j in range(n_columns)]
+    if header:
+        _check_names(names, first_line)
+    label_at = _label_index(label, names, header)
+    features = [j for j in range(n_columns) if j != label_at]
+    rows, labels = [], []
+    data = records if header else chain([(first_line, first)], records)
+    for line, fields in data:
+        if len(fields) != n_columns:
+            k = len(fields)
+            raise CsvError(f"{k} value{'s' * (k != 1)}, expected {n_columns}", line)
+        if len(rows) == limits.max_rows:
+            limit = limits.max_rows
+            raise CsvError(f"more than {limit} data rows; the limit is {limit}", line)
+        rows.append(_numbers(fields, features, line, names))
+        value = fields[label_at]
+        if kind == "regression" or value.lower() in MISSING or _to_float(value) is not None:
+            _number(value, line, names[label_at])
+        labels.append(value)
+    if not rows:
+        raise CsvError("no data rows", first_line if header else None)
+    if kind is None:
+        numbers = [_to_float(value) for value in labels]
+        integral = None not in numbers and all(n.is_integer() for n in numbers)
+        few = integral and len(set(numbers)) <= MAX_CLASSES
+        kind = "classification" if None in numbers or few else "regression"
+    if kind == "regression":
+        classes, y = (), np.array([float(value) for value in labels])
+    else:
+        classes, y = _class_indices(labels, names[label_at])
+    columns = (
+        [names[j] for j in features] if header else [f"x{i + 1}" for i in range(len(features))]
+    )
+    target = names[label_at] if header else "label"
+    X = np.array(rows, dtype=np.float64).reshape(len(rows), len(features))
+    return Table(X, y, tuple(columns), target, _kind_of(len(classes)), classes)
+
+
+def standardize(X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(X_std, mean, scale) with X_std = (X - mean) / scale, scale the population std (ddof 0).
+
+    A constant column gets scale 1. As in scikit-learn's StandardScaler (`_is_constant_feature`,
+    after Chan, Golub and LeVeque), a column counts as constant when
+    var <= n eps var + (n mean eps)^2, which also catches the rounding residue of a column of
+    equal non-zero values.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or len(X) == 0:
+        raise ValueError(f"X must have shape (n, d) with n >= 1, got {X.shape}")
+    n, eps = len(X), np.finfo(np.float64).eps
+    mean, var = X.mean(axis=0), X.var(axis=0)
+    constant = var <= n * eps * var + (n * mean * eps) ** 2
+    scale = np.where(constant, 1.0, np.sqrt(var))
+    return (X - mean) / scale, mean, scale
+
+
+@dataclass(frozen=True)
+class RealDatasetSpec:
+    """A real dataset bundled with scikit-learn, loaded by sklearn.datasets.load_<name>."""
+
+    name: str
+    kind: str
+    n_inputs: int
+    n_samples: int
+    description: str
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+
+
+REAL_DATASETS: dict[str, RealDatasetSpec] = {
+    spec.name: spec
+    for spec in (
+        RealDatasetSpec("iris", "multiclass", 4, 150,
+                        "150 iris flowers, 4 measurements, 3 species"),
+        RealDatasetSpec("wine", "multiclass", 13, 178,
+                        "178 wines, 13 chemical measurements, 3 cultivars"),
+        RealDatasetSpec("breast_cancer", "binary", 30, 569,
+                        "569 breast tumour biopsies, 30 measurements, benign or malignant"),
+        RealDatasetSpec("digits", "multiclass", 64, 1797,
+                        "1797 handwritten digits, 8x8 pixel intensities, 10 classes"),
+        RealDatasetSpec("diabetes", "regression", 10, 442,
+                        "442 diabetes patients, 10 baseline measurements, progression a year on"),
+    )
+}  # fmt: skip
+# sklearn.datasets.load_<name> options: diabetes in its original units, not mean-centred and scaled.
+_LOAD_OPTIONS = {"diabetes": {"scaled": False}}
+
+
+def load_real(name: str) -> Table:
+    """The real dataset `name` (see REAL_DATASETS) with raw, unstandardised inputs.
+
+    Classes are sklearn's target names, sorted as read_csv sorts them so that a CSV export reads
+    back equal (breast_cancer: 'benign' 0, 'malignant' 1, the reverse of sklearn's coding).
+    """
+    return _load_real(lookup(REAL_DATASETS, name, "real dataset").name)
+
+
+@cache
+def _load_real(name: str) -> Table:
+    # Imported here: sklearn.datasets takes over a second to import, and CSV uploads never need it.
+    from sklearn import datasets
+
+    spec = REAL_DATASETS[name]
+    bunch = getattr(datasets, f"load_{name}")(**_LOAD_OPTIONS.get(name, {}))
+    columns = tuple(str(column) for column in bunch.feature_names)
+    if spec.kind == "regression":
+        return Table(bunch.data, bunch.target, columns, "target", "regression")
+    labels = [str(label) for label in np.asarray(bunch.target_names)[bunch.target]]
+    classes, y = _class_indices(labels, "target")
+    return Table(bunch.data, y, columns, "target", spec.kind, classes)
+
+
+def principal_components(X, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """The first k principal axes (k, d) of X and its column mean (d,), by SVD of X - mean.
+
+    Each axis's sign makes its largest-magnitude loading positive (scikit-learn's svd_flip on
+    the rows of V^T), so the axes are deterministic.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (n, d), got {X.shape}")
+    if not isinstance(k, Integral) or isinstance(k, bool) or not 1 <= k <= min(X.shape):
+        raise ValueError(f"k must be an integer in 1..min(n, d) = {min(X.shape)}, got {k!r}")
+    mean = X.mean(axis=0)
+    _, _, Vt = np.linalg.svd(X - mean, full_matrices=False)
+    components = Vt[:k]
+    largest = components[np.arange(k), np.argmax(np.abs(components), axis=1)]
+    return components * np.sign(largest)[:, None], mean
+
+
+def project(X, components, mean) -> np.ndarray:
+    """Coordinates of X along the principal axes: (X - mean) @ components^T, shape (n, k)."""
+    return (np.asarray(X, dtype=np.float64) - mean) @ np.asarray(components).T
+
+
+def to_csv(X, y, columns, target: str, classes=()) -> str:
+    """CSV text with a header row; numbers by repr (exact round trip), classes by name."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*columns, target])
+    for inputs, label in zip(np.asarray(X, dtype=np.float64), np.asarray(y), strict=True):
+        value = classes[int(label)] if classes else repr(float(label))
+        writer.writerow([*map(repr, map(float, inputs)), value])
+    return out.getvalue()
