@@ -14,6 +14,10 @@ from mlp_engine.datasets import INPUT_RANGE, feature_map
 from .protocol import ArraySpec, Grid, LayerSpaceView, TrainConfig
 
 THUMBNAIL = 20
+#: Grid rows per forward pass: each layer's arrays then stay in cache and come from the heap
+#: rather than fresh pages, which takes a 100 x 100 grid through 6 x 8 tanh layers from ~4.6 ms
+#: to ~2.5 ms (the frame's largest cost).
+GRID_CHUNK = 2048
 #: The layer-space view draws the images of LINES lines x2 = c and LINES lines x1 = c.
 LINES = 11
 LINE_POINTS = 50
@@ -26,7 +30,7 @@ class InputGrid:
 
     grid: Grid
     features: np.ndarray  # (n_points, n_x), rows in the order the frame's arrays use
-    thumbnail_rows: np.ndarray  # indices of the grid points that make up the thumbnails
+    thumbnail_features: np.ndarray  # the rows of `features` that make up the thumbnails
     lines: np.ndarray  # (n_lines * LINE_POINTS, n_x): the layer-space view's lines, as features
     n_lines: int
 
@@ -62,7 +66,7 @@ def input_grid(config: TrainConfig, n_inputs: int) -> InputGrid:
     features = feature_map(raw, config.features).astype(np.float32)
     lines = grid_lines(n_inputs)
     line_features = feature_map(lines.reshape(-1, n_inputs), config.features).astype(np.float32)
-    return InputGrid(grid, features, rows, line_features, lines.shape[0])
+    return InputGrid(grid, features, features[rows], line_features, lines.shape[0])
 
 
 class FrameArrays:
@@ -121,14 +125,20 @@ def network_arrays(
         arrays.add("delta", probe_pass[l].delta[0], l)
 
     display.theta[...] = model.theta
-    output = display.forward(grid.features)
+    output = np.concatenate(
+        [
+            display.forward(grid.features[start : start + GRID_CHUNK])
+            for start in range(0, len(grid.features), GRID_CHUNK)
+        ]
+    )
     n = grid.grid.resolution
     shape = (n, model.n_y) if grid.grid.y_range is None else (n, n, model.n_y)
     arrays.add("output", output.reshape(shape))
     thumbnail = grid.grid.thumbnail
+    display.forward(grid.thumbnail_features)
     for l, hidden in enumerate(display.activations_cache[1:-1]):
         side = (thumbnail,) if grid.grid.y_range is None else (thumbnail, thumbnail)
-        arrays.add("neurons", hidden[grid.thumbnail_rows].T.reshape(-1, *side), l)
+        arrays.add("neurons", hidden.T.reshape(-1, *side), l)
     if layer_space is not None:
         display.forward(grid.lines)
         images = display.activations_cache[layer_space.layer + 1][:, neurons]

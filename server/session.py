@@ -36,6 +36,8 @@ DEFAULT_FRAME_RATE = 30.0
 FRAME_BUDGET = 0.5
 #: How long the worker trains between two looks at its commands (they wait at most this long).
 BURST_SECONDS = 0.002
+#: Weight of the newest frame in the moving average of frame build times.
+FRAME_TIME_SMOOTHING = 0.2
 #: The worker does nothing else while it checks a gradient, so a check that would take longer
 #: (big networks on big batches: it evaluates the cost twice per parameter) is refused.
 GRADCHECK_MAX_SECONDS = 5.0
@@ -175,6 +177,10 @@ class TrainingSession:
         start = time.perf_counter()
         deadline = start + seconds
         while self._should_train():
+            # A frame being built goes first: training alongside it fights it for the GIL
+            # (the engine's small NumPy calls hold it), which made a 6 x 8 network's frames
+            # take 2-4x as long and its page fall to ~16 frames/s (docs/performance.md).
+            self.frames.wait()
             self._train_epoch()
             if time.perf_counter() >= deadline:
                 break
@@ -523,7 +529,7 @@ class FrameBuilder:
         self.jobs: queue.Queue = queue.Queue(maxsize=1)
         self.idle = threading.Event()
         self.idle.set()
-        self.seconds = 0.0  # how long the last frame took to build
+        self.seconds = 0.0  # how long a frame takes to build: a moving average of recent frames
         self.thread = threading.Thread(target=self._work, name="frame-builder", daemon=True)
         self.thread.start()
 
@@ -542,7 +548,10 @@ class FrameBuilder:
         start = time.perf_counter()
         message, payload = frame_message(job)
         self.outbox.put_frame(message, payload)
-        self.seconds = time.perf_counter() - start
+        took = time.perf_counter() - start
+        # Averaged, so that one frame slowed by the machine's other work (the browser drawing
+        # on the same cores) does not halve the frame rate on its own.
+        self.seconds += FRAME_TIME_SMOOTHING * (took - self.seconds)
 
     def close(self, timeout: float) -> None:
         self.jobs.put(STOP)
