@@ -26,7 +26,7 @@ class CsvLimits:
     """The largest CSV upload accepted."""
 
     max_rows: int = 10_000
-    max_columns: int = 64  # counting the label column
+    max_columns: int = 65  # counting the label column: 64 inputs (digits' 8 x 8 pixels) + label
     max_bytes: int = 5_000_000
 
 

@@ -40,7 +40,7 @@ def numbered_rows(n, first=1):
 
 
 def test_limits_and_kinds():
-    assert CsvLimits(max_rows=10_000, max_columns=64, max_bytes=5_000_000) == CSV_LIMITS
+    assert CsvLimits(max_rows=10_000, max_columns=65, max_bytes=5_000_000) == CSV_LIMITS
     assert MAX_CLASSES == 20
     assert TABULAR_KINDS == ("classification", "regression")
     with pytest.raises(AttributeError):
@@ -431,18 +431,17 @@ def test_round_trip_of_a_classification_table_with_string_classes():
 def test_round_trip_of_each_real_dataset(name):
     original = load_real(name)
     text = to_csv(original.X, original.y, original.columns, original.target, original.classes)
-    # digits has 64 pixels plus its label: one column over the default upload limit
-    limits = CsvLimits(max_columns=65) if name == "digits" else CSV_LIMITS
-    table = read_csv(text, label=original.target, limits=limits)
+    table = read_csv(text, label=original.target)
     assert table == original
     assert np.array_equal(table.X, original.X) and np.array_equal(table.y, original.y)
     assert (table.kind, table.classes) == (original.kind, original.classes)
 
 
-def test_digits_export_is_over_the_default_column_limit():
+def test_a_column_more_than_digits_is_over_the_default_limit():
     digits = load_real("digits")
-    text = to_csv(digits.X, digits.y, digits.columns, digits.target, digits.classes)
-    assert "65 columns, over the limit of 64" in str(csv_error(text, label="target"))
+    X = np.column_stack([digits.X, digits.X[:, 0]])
+    text = to_csv(X, digits.y, (*digits.columns, "extra"), digits.target, digits.classes)
+    assert "66 columns, over the limit of 65" in str(csv_error(text, label="target"))
 
 
 # --- real datasets -------------------------------------------------------------------------------
