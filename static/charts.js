@@ -6,7 +6,7 @@
  * would be slow and no clearer, so the chart draws the minimum and maximum of each pixel
  * column's epochs, which keeps every spike visible. The chart is a canvas (TF Playground's is
  * a bare d3 line): a Plotly redraw per frame costs 15-30 ms here, the canvas well under one.
- * Hovering it reads out the epoch and both losses.
+ * Hovering it reads out the epoch and both losses; its PNG button saves the canvas.
  */
 
 import { formatValue } from "./tooltip.js";
@@ -15,6 +15,10 @@ import { elementSize } from "./size.js";
 const MAX_DRAWN = 2000;
 const TRAIN_COLOR = "#8c8c8c";
 const TEST_COLOR = "#222";
+
+// One counter for every history, so that a version never repeats when the page swaps one
+// run's history for the next (views redraw when the version they drew changes).
+let versions = 0;
 
 /** Growable columns of epoch, training loss and test loss (NaN where unknown). */
 export class LossHistory {
@@ -27,7 +31,7 @@ export class LossHistory {
     this.epochs = new Float64Array(1024);
     this.train = new Float64Array(1024);
     this.test = new Float64Array(1024);
-    this.version = (this.version ?? 0) + 1;
+    this.version = ++versions;
   }
 
   push(epoch, trainLoss, testLoss) {
@@ -42,7 +46,7 @@ export class LossHistory {
     this.train[this.length] = trainLoss ?? NaN;
     this.test[this.length] = testLoss ?? NaN;
     this.length += 1;
-    this.version += 1;
+    this.version = ++versions;
   }
 
   /** Add a frame's losses: its `history`, plus the starting point of a fresh run. */
@@ -54,7 +58,7 @@ export class LossHistory {
 }
 
 /** At most `buckets` x 2 points of (x, y): each bucket's minimum and maximum, in x order. */
-function decimate(x, y, length, buckets) {
+export function decimate(x, y, length, buckets) {
   if (length <= 2 * buckets) return [x.slice(0, length), y.slice(0, length)];
   const outX = new Float64Array(2 * buckets);
   const outY = new Float64Array(2 * buckets);
@@ -182,7 +186,10 @@ function draw(element, chart) {
   context.textAlign = "center";
   context.textBaseline = "top";
   for (const tick of niceTicks(0, lastEpoch, 4)) {
-    context.fillText(tick.toLocaleString("en-US"), px(tick), MARGIN.t + plotHeight + 4);
+    const label = tick.toLocaleString("en-US");
+    const half = context.measureText(label).width / 2;
+    const at = Math.min(px(tick), width - half - 1); // the last label stays inside the canvas
+    context.fillText(label, at, MARGIN.t + plotHeight + 4);
   }
   context.strokeStyle = "#c9cfd3";
   context.strokeRect(MARGIN.l + 0.5, MARGIN.t + 0.5, plotWidth, plotHeight);

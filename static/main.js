@@ -23,6 +23,9 @@ import {
   validOutputs,
 } from "./state.js";
 import { LossHistory, renderLossChart, renderReadouts } from "./charts.js";
+import { renderConfusion } from "./confusion.js";
+import { renderCompare, RunLog } from "./compare.js";
+import { lossHistoryCsv, saveCanvasPng, saveFile, wireModelFiles } from "./exports.js";
 import { NETWORK_LEGEND, renderNetwork } from "./network.js";
 import { renderDeltas } from "./deltas.js";
 import { renderBoundary } from "./boundary.js";
@@ -39,6 +42,8 @@ const RATE_INTERVAL_MS = 1000;
 // late at worst, where drawing only the newest dropped about one in eight.
 const FRAME_QUEUE = 2;
 const ERROR_FIELDS = [...CONFIG_FIELDS, "speed"];
+// The output column's tabs: tab name -> the view's name in stats.viewMs.
+const TAB_VIEWS = { boundary: "boundary", "layer-space": "layerSpace", confusion: "confusion", compare: "compare" };
 
 const stats = {
   framesReceived: 0,
@@ -73,6 +78,9 @@ async function start() {
     running: false,
     awaitingStatus: false,
     history: new LossHistory(),
+    runs: new RunLog(), // this session's runs, for the compare tab; holds each run's history
+    importing: false, // an import_model was sent: its `ready` brings the config to show
+    confusionSplit: "test",
     writtenHash: "",
     outputTab: "boundary",
     layerSpace: null,
@@ -107,6 +115,22 @@ async function start() {
     writeHash();
     page.redraw = true;
     if (reconfigure) configure();
+  }
+
+  /** Make a run's config (`ready.config`: output and cost filled in) the page's state. */
+  function adoptConfig(config, kind) {
+    for (const field of CONFIG_FIELDS) state[field] = structuredClone(config[field]);
+    const [output, cost] = options.output_defaults[kind];
+    if (state.output_activation === output && state.cost === cost) {
+      state.output_activation = null;
+      state.cost = null;
+    }
+  }
+
+  /** Train a run of the compare tab again: its config, as a copied link would bring it. */
+  function restoreRun(run) {
+    adoptConfig(run.config, run.ready.kind);
+    stateChanged({ reconfigure: true });
   }
 
   /** Keep output activation and cost a valid pair after either changes. */
@@ -196,11 +220,15 @@ async function start() {
     for (const [id, name] of [
       ["tab-boundary", "boundary"],
       ["tab-layer-space", "layer-space"],
+      ["tab-confusion", "confusion"],
+      ["tab-compare", "compare"],
     ]) {
       byId(id).setAttribute("aria-selected", String(tab === name));
     }
     byId("boundary-panel").hidden = tab !== "boundary";
     byId("layer-space").hidden = tab !== "layer-space";
+    byId("confusion-matrix").hidden = tab !== "confusion";
+    byId("compare-runs").hidden = tab !== "compare";
     if (!page.run) return;
     if (tab === "layer-space") sendLayerSpace(fitSelection(page.layerSpace, page.run));
     else send({ type: "layer_space", layer: null });
@@ -211,6 +239,7 @@ async function start() {
     change(field, value) {
       if (LIVE_FIELDS.includes(field)) {
         state[field] = value;
+        if (field === "learning_rate") page.runs.changeLearningRate(value);
         clearFieldErrors([field]);
         send({ type: "set", [field]: value });
         stateChanged({ reconfigure: false });
@@ -291,8 +320,16 @@ async function start() {
       page.drawn = null;
       page.hover = null;
       page.awaitingStatus = false;
-      page.history.clear();
-      clearFieldErrors(CONFIG_FIELDS);
+      page.history = page.runs.start(message);
+      clearFieldErrors([...CONFIG_FIELDS, "model"]);
+      if (page.importing) {
+        page.importing = false;
+        adoptConfig(message.config, message.kind);
+        stateChanged({ reconfigure: false });
+      }
+      const classifies = message.kind !== "regression";
+      byId("tab-confusion").disabled = !classifies;
+      if (!classifies && page.outputTab === "confusion") showOutputTab("boundary");
       if (page.outputTab === "layer-space") sendLayerSpace(fitSelection(page.layerSpace, message));
       inspect.inspection = null;
       requestInspection();
@@ -304,6 +341,7 @@ async function start() {
       stats.framesReceived += 1;
       stats.epoch = frame.epoch;
       page.history.append(frame);
+      page.runs.update(frame);
       page.frame = frame;
       page.queued.push(frame);
       if (page.queued.length > FRAME_QUEUE) page.queued.shift();
@@ -332,8 +370,17 @@ async function start() {
       inspect.gradcheck = message;
       showInspector();
     },
+    export(file) {
+      saveFile(file);
+    },
     error(error) {
       const about = error.details?.[0]?.loc?.[0];
+      const importFailed = page.importing && error.code === "message_too_large";
+      if (error.code === "bad_model" || ["export", "import_model"].includes(about) || importFailed) {
+        page.importing = false;
+        showFieldError("model", errorText(error, null));
+        return;
+      }
       if (error.code === "bad_layer_space" || about === "layer_space") {
         showFieldError("layer_space", errorText(error, null));
         return;
@@ -382,6 +429,32 @@ async function start() {
   });
   byId("tab-boundary").addEventListener("click", () => showOutputTab("boundary"));
   byId("tab-layer-space").addEventListener("click", () => showOutputTab("layer-space"));
+  byId("tab-confusion").addEventListener("click", () => showOutputTab("confusion"));
+  byId("tab-compare").addEventListener("click", () => showOutputTab("compare"));
+
+  const fileStem = () => `mlp-${page.run?.config.dataset ?? state.dataset}-run${page.run?.run ?? 0}`;
+  const NOT_CONNECTED = "Not connected to the server: try again once it is.";
+  wireModelFiles({
+    requestExport(what) {
+      clearFieldErrors(["model"]);
+      if (!send({ type: "export", what })) showFieldError("model", NOT_CONNECTED);
+    },
+    saveLossHistory() {
+      const content = lossHistoryCsv(page.history);
+      saveFile({ filename: `${fileStem()}-loss-history.csv`, media_type: "text/csv", content });
+    },
+    saveLossPng() {
+      saveCanvasPng(byId("loss-chart").querySelector("canvas"), `${fileStem()}-loss.png`);
+    },
+    importModel(model) {
+      clearFieldErrors(["model"]);
+      page.importing = send({ type: "import_model", model });
+      if (!page.importing) showFieldError("model", NOT_CONNECTED);
+    },
+    showError(text) {
+      showFieldError("model", text);
+    },
+  });
 
   window.addEventListener("hashchange", () => {
     if (window.location.hash === page.writtenHash) return;
@@ -415,6 +488,8 @@ async function start() {
     deltas: byId("deltas"),
     boundary: byId("decision-boundary"),
     layerSpace: byId("layer-space"),
+    confusion: byId("confusion-matrix"),
+    compare: byId("compare-runs"),
     loss: byId("loss-chart"),
     networkLegend: byId("network-legend"),
     title: byId("boundary-title"),
@@ -450,8 +525,25 @@ async function start() {
       }),
     );
     timed("deltas", () => renderDeltas(views.deltas, frame));
-    delete stats.viewMs[page.outputTab === "layer-space" ? "boundary" : "layerSpace"];
-    if (page.outputTab === "layer-space") {
+    for (const name of Object.values(TAB_VIEWS)) {
+      if (name !== TAB_VIEWS[page.outputTab]) delete stats.viewMs[name];
+    }
+    if (page.outputTab === "confusion") {
+      timed("confusion", () =>
+        renderConfusion(views.confusion, frame, {
+          run,
+          split: page.confusionSplit,
+          onSplit(split) {
+            page.confusionSplit = split;
+            page.redraw = true;
+          },
+        }),
+      );
+    } else if (page.outputTab === "compare") {
+      timed("compare", () =>
+        renderCompare(views.compare, page.runs, { logScale: state.logScale, onRestore: restoreRun }),
+      );
+    } else if (page.outputTab === "layer-space") {
       timed("layerSpace", () =>
         renderLayerSpace(views.layerSpace, frame, {
           run,
