@@ -258,7 +258,10 @@ class MLP:
 
     def predict_classes(self, X) -> np.ndarray:
         """Integer class labels: a > 0.5 for one output, the arg-max of a^L for several."""
-        a = self.forward(X)
+        return self.classes_of(self.forward(X))
+
+    def classes_of(self, a: np.ndarray) -> np.ndarray:
+        """The class labels that outputs a^L (m, n_y) stand for (see `predict_classes`)."""
         return (a[:, 0] > 0.5).astype(np.int64) if self.n_y == 1 else a.argmax(axis=1)
 
     # -- cost --------------------------------------------------------------------------------------

@@ -135,6 +135,18 @@ async def _receive_unless_idle(websocket: WebSocket, session: TrainingSession, i
                 deadline = loop.time() + idle
 
 
+#: Messages that carry a file may be larger (`max_upload_bytes`). Spotted before parsing, so
+#: that only text that looks like an upload is parsed at that size; checked again after.
+UPLOAD_TYPE = re.compile(r'"type"\s*:\s*"(?:' + "|".join(protocol.UPLOAD_TYPES) + ')"')
+
+
+def too_large(size: int, limit: int) -> dict:
+    return protocol.Error(
+        code="message_too_large",
+        message=f"a message of {size} bytes is over the limit of {limit} bytes",
+    ).model_dump()
+
+
 def _screen(received: dict, bucket: TokenBucket, settings: Settings):
     """The text of a client message that may go on to parsing, or the `error` to answer."""
     if not bucket.take():
@@ -144,12 +156,10 @@ def _screen(received: dict, bucket: TokenBucket, settings: Settings):
         ).model_dump()
     text, data = received.get("text"), received.get("bytes")
     size = _size(text) if text is not None else len(data or b"")
-    if size > settings.max_message_bytes:
-        return None, protocol.Error(
-            code="message_too_large",
-            message=f"a message of {size} bytes is over the limit of "
-            f"{settings.max_message_bytes} bytes",
-        ).model_dump()
+    upload = text is not None and UPLOAD_TYPE.search(text) is not None
+    limit = settings.max_upload_bytes if upload else settings.max_message_bytes
+    if size > limit:
+        return None, too_large(size, limit)
     if text is None:
         return None, protocol.Error(
             code="invalid_message", message="send JSON text messages, not binary ones"
@@ -207,6 +217,9 @@ async def training_socket(
             dropping = False
             if error is None:
                 message, error = parse_client_message(text)
+                size, limit = _size(text), settings.max_message_bytes
+                if error is None and message.type not in protocol.UPLOAD_TYPES and size > limit:
+                    message, error = None, too_large(size, limit)
             if error is not None:
                 outbox.put(error)
             else:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlp_engine import MLP
-from mlp_engine.datasets import INPUT_RANGE, feature_map
+from mlp_engine.datasets import feature_map
 
+from .data import RunData
 from .protocol import ArraySpec, Grid, LayerSpaceView, TrainConfig
 
 THUMBNAIL = 20
@@ -35,37 +36,46 @@ class InputGrid:
     n_lines: int
 
 
-def grid_lines(n_inputs: int) -> np.ndarray:
+def grid_lines(x_range, y_range) -> np.ndarray:
     """Raw points of the layer-space view's lines, (n_lines, LINE_POINTS, n_inputs).
 
-    2-D data: LINES lines x2 = c, then LINES lines x1 = c, c rising across INPUT_RANGE, each
-    point t of a line running along INPUT_RANGE. 1-D data: one line, the x1 axis.
+    2-D data: LINES lines x2 = c (c rising across y_range, each running along x_range), then
+    LINES lines x1 = c (c across x_range, each along y_range). 1-D data (y_range None): one
+    line, the x1 axis.
     """
-    along = np.linspace(*INPUT_RANGE, LINE_POINTS)
-    if n_inputs == 1:
-        return along[None, :, None]
-    c, t = np.meshgrid(np.linspace(*INPUT_RANGE, LINES), along, indexing="ij")
-    return np.concatenate([np.stack([t, c], axis=-1), np.stack([c, t], axis=-1)])
+    along_x = np.linspace(*x_range, LINE_POINTS)
+    if y_range is None:
+        return along_x[None, :, None]
+    along_y = np.linspace(*y_range, LINE_POINTS)
+    c2, t1 = np.meshgrid(np.linspace(*y_range, LINES), along_x, indexing="ij")
+    c1, t2 = np.meshgrid(np.linspace(*x_range, LINES), along_y, indexing="ij")
+    return np.concatenate([np.stack([t1, c2], axis=-1), np.stack([c1, t2], axis=-1)])
 
 
-def input_grid(config: TrainConfig, n_inputs: int) -> InputGrid:
-    """A resolution x resolution grid over the input plane (a line of points for 1-D data)."""
+def input_grid(config: TrainConfig, data: RunData) -> InputGrid | None:
+    """A resolution x resolution grid over the data's plane (a line of points for 1-D data),
+    as model inputs; None for data shown on principal components, which have no such plane."""
+    if data.view == "pca":
+        return None
     n = config.grid_resolution
-    axis = np.linspace(*INPUT_RANGE, n)
+
+    def inputs(raw: np.ndarray) -> np.ndarray:
+        mapped = feature_map(raw, config.features) if data.plane else raw
+        return np.ascontiguousarray(mapped, dtype=np.float32)
+
+    axis = np.linspace(*data.x_range, n)
     thumbnail = np.round(np.linspace(0, n - 1, THUMBNAIL)).astype(int)
-    if n_inputs == 1:
+    if data.y_range is None:
         raw = axis[:, None]
         rows = thumbnail
-        y_range = None
     else:
-        x1, x2 = np.meshgrid(axis, axis)  # rows follow x2, columns x1
+        x1, x2 = np.meshgrid(axis, np.linspace(*data.y_range, n))  # rows follow x2, columns x1
         raw = np.column_stack([x1.ravel(), x2.ravel()])
         rows = (thumbnail[:, None] * n + thumbnail[None, :]).ravel()
-        y_range = INPUT_RANGE
-    grid = Grid(x_range=INPUT_RANGE, y_range=y_range, resolution=n, thumbnail=THUMBNAIL)
-    features = feature_map(raw, config.features).astype(np.float32)
-    lines = grid_lines(n_inputs)
-    line_features = feature_map(lines.reshape(-1, n_inputs), config.features).astype(np.float32)
+    grid = Grid(x_range=data.x_range, y_range=data.y_range, resolution=n, thumbnail=THUMBNAIL)
+    features = inputs(raw)
+    lines = grid_lines(data.x_range, data.y_range)
+    line_features = inputs(lines.reshape(-1, data.n_inputs))
     return InputGrid(grid, features, features[rows], line_features, lines.shape[0])
 
 
@@ -89,23 +99,36 @@ class FrameArrays:
         return np.concatenate(self._parts).tobytes() if self._parts else b""
 
 
-def network_arrays(
-    model: MLP,
-    X_train: np.ndarray,
-    Y_train: np.ndarray,
-    probe: int,
-    grid: InputGrid,
-    display: MLP,
-    layer_space: LayerSpaceView | None = None,
-) -> tuple[FrameArrays, dict[str, float]]:
-    """Every array a frame carries, and the training set's scores (`MLP.evaluate`).
+def add_predictions(arrays: FrameArrays, model: MLP, split: str, labels: np.ndarray, k: int):
+    """After a forward pass over a split: each sample's predicted class (its prediction, for
+    regression) and, for a classifier, the split's (k, k) confusion matrix."""
+    a = model.activations_cache[-1]
+    if not model.is_classifier:
+        arrays.add(f"{split}_predicted", a[:, 0])
+        return
+    predicted = model.classes_of(a)
+    arrays.add(f"{split}_predicted", predicted)
+    counts = np.bincount(labels * k + predicted, minlength=k * k)
+    arrays.add(f"confusion_{split}", counts.reshape(k, k))
 
-    All come from the engine's own forward and backward passes. `display` is a float32 twin
-    of `model` (see `MLP.copy`) that evaluates the grid: the wire carries float32 anyway, and
-    NumPy's float32 tanh and exp are several times faster.
+
+def network_arrays(
+    model: MLP, run, probe: int, layer_space: LayerSpaceView | None = None
+) -> tuple[FrameArrays, dict[str, float], dict[str, float]]:
+    """Every array a frame carries, and the training and test sets' scores (`MLP.evaluate`).
+
+    `run` is the session's run: its data (`X_train`, `Y_train`, `X_test`, `Y_test`, `data`),
+    `grid` and `display`, a float32 twin of `model` (see `MLP.copy`) that evaluates the grid:
+    the wire carries float32 anyway, and NumPy's float32 tanh and exp are several times
+    faster. All come from the engine's own forward and backward passes.
     """
     arrays = FrameArrays()
+    X_train, Y_train, grid, display = run.X_train, run.Y_train, run.grid, run.display
+    k = len(run.data.classes)
+    test = model.evaluate(run.X_test, run.Y_test)
+    add_predictions(arrays, model, "test", run.data.y_test, k)
     scores = model.evaluate(X_train, Y_train)  # the forward pass over the training set...
+    add_predictions(arrays, model, "train", run.data.y_train, k)
     whole_set = model.backward(Y_train)  # ...that gives dC/dW, dC/db of the training set's cost
     if layer_space is not None:
         neurons = list(layer_space.neurons)
@@ -123,6 +146,8 @@ def network_arrays(
         arrays.add("z", z_probe[l][0], l)
         arrays.add("a", a_probe[l + 1][0], l)
         arrays.add("delta", probe_pass[l].delta[0], l)
+    if grid is None:
+        return arrays, scores, test
 
     display.theta[...] = model.theta
     output = np.concatenate(
@@ -146,4 +171,4 @@ def network_arrays(
         arrays.add(
             "layer_space_grid", images.reshape(grid.n_lines, LINE_POINTS, 2), layer_space.layer
         )
-    return arrays, scores
+    return arrays, scores, test

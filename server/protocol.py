@@ -13,6 +13,7 @@ from mlp_engine.costs import COSTS, check_pairing
 from mlp_engine.datasets import DATASETS, FEATURES, N_CLASSES_RANGE
 from mlp_engine.operations import ACTIVATIONS
 from mlp_engine.optimizers import OPTIMIZERS
+from mlp_engine.tabular import CSV_LIMITS, REAL_DATASETS, TABULAR_KINDS
 
 # TensorFlow Playground's menus, kept so that its users find their way around.
 LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
@@ -42,13 +43,24 @@ OUTPUT_DEFAULTS = {
     "regression": ("linear", "mse"),
 }
 
-DatasetName = Literal[tuple(DATASETS)]
+#: The data set a user drew or uploaded in this session (`draw`, `upload_csv`).
+CUSTOM = "custom"
+DatasetName = Literal[(*DATASETS, *REAL_DATASETS, CUSTOM)]
 FeatureName = Literal[tuple(FEATURES)]
 ActivationName = Literal[tuple(ACTIVATIONS)]
 CostName = Literal[tuple(COSTS)]
 OptimizerName = Literal[tuple(OPTIMIZERS)]
 Regularization = Literal["none", "l1", "l2"]
 State = Literal["idle", "running", "paused", "diverged"]
+Kind = Literal["binary", "multiclass", "regression"]
+
+
+def dataset_source(name: str) -> str:
+    """Where a data set comes from: "generated" (the 2-D problems of TF Playground and a few
+    more), "real" (bundled with scikit-learn) or "custom" (drawn or uploaded by the user)."""
+    if name in DATASETS:
+        return "generated"
+    return "real" if name in REAL_DATASETS else "custom"
 
 
 def valid_outputs(kind: str, cost: str) -> list[str]:
@@ -107,38 +119,65 @@ class TrainConfig(_Strict):
     grid_resolution: int = _bounds("grid_resolution", default=100)
 
     @property
-    def kind(self) -> str:
-        return DATASETS[self.dataset].kind
+    def source(self) -> str:
+        return dataset_source(self.dataset)
+
+    @property
+    def kind(self) -> str | None:
+        """The kind of problem, known from the name for generated and real data sets; a custom
+        data set's is its own (`Ready.kind`)."""
+        if self.source == "generated":
+            return DATASETS[self.dataset].kind
+        return REAL_DATASETS[self.dataset].kind if self.source == "real" else None
 
     @model_validator(mode="after")
     def _consistent(self) -> "TrainConfig":
         if len(set(self.features)) != len(self.features):
             raise ValueError("features: each feature may appear only once")
-        if DATASETS[self.dataset].n_inputs == 1:
+        if self.source == "generated":
+            spec = DATASETS[self.dataset]
+            self.fit_data(spec.kind, spec.n_inputs, self.n_samples, plane=True)
+        elif self.source == "real":
+            spec = REAL_DATASETS[self.dataset]
+            self.fit_data(spec.kind, spec.n_inputs, spec.n_samples, plane=False)
+        return self  # custom data is checked when the run is built (`fit_data`)
+
+    def fit_data(self, kind: str, n_inputs: int, n_samples: int, plane: bool) -> None:
+        """Check the config against its data and fill in the output activation and cost its
+        kind of problem gets by default; a ValueError names the field that does not fit.
+
+        `plane`: the data are points of the input plane, which the features map; other data
+        (real and uploaded) go in as their own columns and `features` does not apply.
+        """
+        if plane and n_inputs == 1:
             two_d = [f for f in self.features if "x2" in f]
             if two_d:
                 raise ValueError(
                     f"features: {', '.join(two_d)} use x2, but {self.dataset!r} has only x1"
                 )
-        output, cost = OUTPUT_DEFAULTS[self.kind]
+        output, cost = OUTPUT_DEFAULTS[kind]
         if self.output_activation is None:
             self.output_activation = output
         if self.cost is None:
             self.cost = cost
-        valid = valid_outputs(self.kind, self.cost)
+        valid = valid_outputs(kind, self.cost)
         if not valid:
-            raise ValueError(f"cost: {self.cost!r} does not fit a {self.kind} problem")
+            raise ValueError(f"cost: {self.cost!r} does not fit a {kind} problem")
         if self.output_activation not in valid:
             raise ValueError(
                 f"output_activation: {self.output_activation!r} does not fit cost {self.cost!r} "
-                f"on a {self.kind} problem; choose one of {', '.join(valid)}"
+                f"on a {kind} problem; choose one of {', '.join(valid)}"
             )
-        n_train = round(self.train_fraction * self.n_samples)
+        n_train = round(self.train_fraction * n_samples)
+        if n_train < 1 or n_train >= n_samples:
+            raise ValueError(
+                f"train_fraction: {self.train_fraction:g} of {n_samples} samples leaves no "
+                "training or no test samples"
+            )
         if self.batch_size > n_train:
             raise ValueError(
                 f"batch_size: {self.batch_size} is more than the {n_train} training samples"
             )
-        return self
 
 
 # -- client to server ------------------------------------------------------------------------
@@ -238,6 +277,61 @@ class LayerSpace(_Strict):
     neurons: list[Annotated[int, Field(ge=0)]] = Field(default=[0, 1], min_length=2, max_length=2)
 
 
+class UploadCsv(_Strict):
+    """Make a CSV file the session's `custom` data set; answered by `data`, after which a
+    `configure` with dataset "custom" trains on it. A file that cannot be used is answered by
+    an error `bad_data` that names the row and column, and changes nothing.
+
+    Numeric feature columns and one label (classification) or target (regression) column:
+    `label` is its 0-based index (-1: the last) or its header name. `header` null detects a
+    header row (a first row with a field that is not a number); `kind` null infers it
+    (integer or text labels: classification). Inputs are standardised with the training
+    samples' mean and standard deviation; so are regression targets.
+    """
+
+    type: Literal["upload_csv"]
+    name: str = Field("data.csv", max_length=200)
+    csv: str
+    label: int | str = -1
+    header: bool | None = None
+    kind: Literal[TABULAR_KINDS] | None = None
+
+
+class Draw(_Strict):
+    """Make points drawn on the input plane the session's `custom` data set; answered by
+    `data` (then `configure` with dataset "custom"). `x`: the points' (x1, x2), inside the
+    plane's range; `y`: class indices 0 .. n_classes - 1 (binary: 0 or 1), or regression
+    targets. Drawn data are plane data: the input features apply, as to generated data.
+    """
+
+    type: Literal["draw"]
+    x: list[tuple[float, float]] = Field(max_length=CSV_LIMITS.max_rows)
+    y: list[float] = Field(max_length=CSV_LIMITS.max_rows)
+    kind: Kind
+    n_classes: int = Field(2, ge=2, le=N_CLASSES_RANGE[1], description="classification only")
+
+
+class Export(_Strict):
+    """Ask for a file, answered by `export`: "model", the model as JSON that
+    `mlp_engine.MLP.load` reads (with the playground's config and data under "playground", so
+    that `import_model` restores the run); "script", a Python script that rebuilds the data
+    and trains the run again with `mlp_engine`; "data", the data set as CSV."""
+
+    type: Literal["export"]
+    what: Literal["model", "script", "data"]
+
+
+class ImportModel(_Strict):
+    """Start a run from a model JSON (`MLP.to_dict`'s format, as `export` "model" or
+    `MLP.save` write it); answered by `ready`. A file exported by the playground brings its
+    config (and its custom data); a bare model keeps the current data set and takes its
+    architecture, activations, cost and optimiser from the model. An error `bad_model` says
+    what does not fit, and changes nothing."""
+
+    type: Literal["import_model"]
+    model: dict
+
+
 ClientMessage = Annotated[
     Configure
     | Play
@@ -249,7 +343,11 @@ ClientMessage = Annotated[
     | SetWeight
     | Inspect
     | Gradcheck
-    | LayerSpace,
+    | LayerSpace
+    | UploadCsv
+    | Draw
+    | Export
+    | ImportModel,
     Field(discriminator="type"),
 ]
 client_message = TypeAdapter(ClientMessage)
@@ -265,12 +363,23 @@ CLIENT_TYPES = (
     "inspect",
     "gradcheck",
     "layer_space",
+    "upload_csv",
+    "draw",
+    "export",
+    "import_model",
 )
+#: Messages that carry a file: they may be as large as an upload (see `app._screen`).
+UPLOAD_TYPES = ("upload_csv", "draw", "import_model")
 
 
 # -- server to client ------------------------------------------------------------------------
 class Points(BaseModel):
-    """Raw inputs (the plane's coordinates, before features) and labels or targets."""
+    """Where to draw the samples, and their labels (class indices) or targets.
+
+    `x` by the run's `view`: "plane" and "line", the inputs before features (plane data) or
+    the standardised inputs (tabular data); "pca", the standardised inputs' coordinates on
+    their first two principal components. Regression targets of tabular data are standardised.
+    """
 
     x: list[list[float]]
     y: list[float]
@@ -291,18 +400,56 @@ class Grid(BaseModel):
 
 
 class Ready(BaseModel):
-    """A new run is ready: its data and network. The run's first frame (epoch 0) follows."""
+    """A new run is ready: its data and network. The run's first frame (epoch 0) follows.
+
+    `view`: how the data are shown: "plane" (2 inputs: the decision boundary over `grid`),
+    "line" (1 input: the fitted curve over `grid`) or "pca" (more inputs: the samples on
+    their first two principal components, which explain `explained_variance` of the
+    variance; `grid` is null). `columns` name the inputs (before features), `classes` the
+    classes (empty for regression).
+    """
 
     type: Literal["ready"] = "ready"
     run: int
     config: TrainConfig
-    kind: Literal["binary", "multiclass", "regression"]
+    kind: Kind
+    source: Literal["generated", "real", "custom"]
+    data_name: str = Field(description="the dataset's name, or the uploaded file's")
     n_inputs: int
+    columns: list[str]
+    classes: list[str]
     layer_sizes: list[int] = Field(description="[n_x, hidden widths..., n_y]")
     metric: Literal["accuracy", "r2"]
+    view: Literal["plane", "line", "pca"]
+    explained_variance: list[float] | None = None
     train: Points
     test: Points
-    grid: Grid
+    grid: Grid | None
+
+
+class DataInfo(BaseModel):
+    """The answer to `upload_csv` and `draw`: the session's custom data set, now usable as
+    dataset "custom"."""
+
+    type: Literal["data"] = "data"
+    source: Literal["csv", "drawn"]
+    name: str
+    n_rows: int
+    n_inputs: int
+    columns: list[str]
+    target: str
+    kind: Kind
+    classes: list[str]
+
+
+class ExportFile(BaseModel):
+    """The answer to `export`: a file for the browser to save."""
+
+    type: Literal["export"] = "export"
+    what: Literal["model", "script", "data"]
+    filename: str
+    media_type: str
+    content: str
 
 
 class History(BaseModel):
@@ -344,7 +491,11 @@ class Frame(BaseModel):
     (the probe sample's); mean_abs_delta (each neuron's mean |delta| over the training set).
     Arrays of the network: input (the probe's a^0), output (a^L over the grid: shape
     (resolution, resolution, n_y), or (resolution, n_y) for 1-D data) and, per hidden layer,
-    neurons (each neuron's a over the thumbnail grid: (n_h, thumbnail, thumbnail)).
+    neurons (each neuron's a over the thumbnail grid: (n_h, thumbnail, thumbnail)); the
+    "pca" view has no grid and neither array. train_predicted and test_predicted: each
+    sample's predicted class index, or its prediction (regression). Classification only:
+    confusion_train and confusion_test, (k, k) counts of samples of true class i (row)
+    predicted as class j (column).
 
     While a `layer_space` view is on (`layer_space` says which), two arrays of its hidden
     layer: layer_space_points, (n_train, 2), every training point's activations of the two
@@ -490,6 +641,9 @@ class Error(BaseModel):
         "bad_weight",
         "bad_layer_space",
         "gradcheck_too_large",
+        "bad_data",
+        "no_data",
+        "bad_model",
         "internal",
         "message_too_large",
         "rate_limited",
@@ -502,9 +656,22 @@ def options() -> dict:
     """What the front end builds its menus from (`GET /api/options`)."""
     return {
         "datasets": [
-            {"name": s.name, "kind": s.kind, "n_inputs": s.n_inputs, "description": s.description}
-            for s in DATASETS.values()
+            {
+                "name": s.name,
+                "kind": s.kind,
+                "n_inputs": s.n_inputs,
+                "description": s.description,
+                "source": dataset_source(s.name),
+                "n_samples": getattr(s, "n_samples", None),
+            }
+            for s in (*DATASETS.values(), *REAL_DATASETS.values())
         ],
+        "upload_limits": {
+            "max_rows": CSV_LIMITS.max_rows,
+            "max_columns": CSV_LIMITS.max_columns,
+            "max_bytes": CSV_LIMITS.max_bytes,
+        },
+        "tabular_kinds": list(TABULAR_KINDS),
         "features": list(FEATURES),
         "activations": list(ACTIVATIONS),
         "costs": {

@@ -62,6 +62,10 @@ CLIENT_EXAMPLES = [
     {"type": "inspect"},
     {"type": "gradcheck"},
     {"type": "layer_space", "layer": 0, "neurons": [0, 2]},
+    {"type": "upload_csv", "name": "mine.csv", "csv": "a,b,label\n0.5,1.2,yes\n...", "label": -1},
+    {"type": "draw", "x": [[1.5, -2.0], [-3.0, 0.5]], "y": [0, 1], "kind": "binary"},
+    {"type": "export", "what": "model"},
+    {"type": "import_model", "model": {"format": "mlp_engine.MLP", "version": 1, "...": "..."}},
 ]
 
 # A 2-3-1 network on `circle` with batch_size 4, probe 17, rounded to 4 digits.
@@ -132,14 +136,38 @@ INSPECTION_EXAMPLE = {
 }
 
 SERVER_EXAMPLES = {
+    "DataInfo": {
+        "type": "data",
+        "source": "csv",
+        "name": "mine.csv",
+        "n_rows": 120,
+        "n_inputs": 2,
+        "columns": ["a", "b"],
+        "target": "label",
+        "kind": "binary",
+        "classes": ["no", "yes"],
+    },
+    "ExportFile": {
+        "type": "export",
+        "what": "script",
+        "filename": "mlp-run1-circle-epoch120.py",
+        "media_type": "text/x-python",
+        "content": '"""Playground run 1: circle (binary), layers 2-4-2-1, ..."""\n...',
+    },
     "Ready": {
         "type": "ready",
         "run": 1,
         "config": "{... the full TrainConfig, defaults filled in ...}",
         "kind": "binary",
+        "source": "generated",
+        "data_name": "circle",
         "n_inputs": 2,
+        "columns": ["x1", "x2"],
+        "classes": ["0", "1"],
         "layer_sizes": [2, 4, 2, 1],
         "metric": "accuracy",
+        "view": "plane",
+        "explained_variance": None,
         "train": {"x": [[1.2345, -3.0102], "..."], "y": [1, "..."]},
         "test": {"x": [[-0.5, 2.25], "..."], "y": [0, "..."]},
         "grid": {"x_range": [-6, 6], "y_range": [-6, 6], "resolution": 100, "thumbnail": 20},
@@ -264,9 +292,15 @@ def render() -> str:
         protocol.Inspect,
         protocol.Gradcheck,
         protocol.LayerSpace,
+        protocol.UploadCsv,
+        protocol.Draw,
+        protocol.Export,
+        protocol.ImportModel,
     ]
     server = [
         protocol.Ready,
+        protocol.DataInfo,
+        protocol.ExportFile,
         protocol.Frame,
         protocol.Inspection,
         protocol.GradcheckReport,

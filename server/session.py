@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mlp_engine import MLP, TrainingDiverged
-from mlp_engine.datasets import DATASETS, feature_map, make_dataset, train_test_split
 from mlp_engine.inspection import gradient_check, trace
 
 from . import protocol
+from .data import CustomData, NoCustomData, RunData, csv_data, drawn_data, run_data
+from .export import check_fits, export_file, imported_run
 from .frames import InputGrid, input_grid, network_arrays
 from .protocol import TrainConfig
 
@@ -105,12 +106,15 @@ class Run:
     Y_train: np.ndarray
     X_test: np.ndarray
     Y_test: np.ndarray
-    raw: dict
-    grid: InputGrid
+    data: RunData
+    custom: CustomData | None  # the session's own data set, when the run trains on it
+    grid: InputGrid | None  # None for data shown on principal components
     display: MLP  # the model's float32 twin, for the grid (see frames.network_arrays)
     frame_model: MLP  # a float64 twin that frames are computed on, from a copy of the weights
     resets: int = 0
     epoch: int = 0
+    #: What the user changed while the run trained (learning rate, weights, ...), in words.
+    live_changes: list[str] = field(default_factory=list)
     history: dict = field(default_factory=lambda: {"epoch": [], "train_loss": [], "test_loss": []})
 
 
@@ -131,6 +135,7 @@ class TrainingSession:
         self.compute_used = 0.0
         self.commands: queue.Queue = queue.Queue()
         self.run: Run | None = None
+        self.custom: CustomData | None = None  # the user's own data set: drawn or uploaded
         self.state = "idle"
         self.steps_left = 0
         self.speed: float | None = None
@@ -223,7 +228,13 @@ class TrainingSession:
 
     def _handle(self, message) -> None:
         if isinstance(message, protocol.Configure):
-            self._start_run(message.config)
+            self._start_run(message.config, custom=self.custom)
+            return
+        if isinstance(message, protocol.UploadCsv | protocol.Draw):
+            self._take_data(message)
+            return
+        if isinstance(message, protocol.ImportModel):
+            self._import_model(message)
             return
         if self.run is None:
             self._error("not_configured", f"send 'configure' before {message.type!r}")
@@ -237,12 +248,15 @@ class TrainingSession:
             )
             return
         if isinstance(message, protocol.LayerSpace) and message.layer is not None:
-            problem = layer_space_problem(self.run.model, message.layer, message.neurons)
+            problem = layer_space_problem(self.run, message.layer, message.neurons)
             if problem:
                 self._error("bad_layer_space", problem)
                 return
         if isinstance(message, protocol.Gradcheck):  # changes nothing, so no new frame
             self._gradcheck()
+            return
+        if isinstance(message, protocol.Export):  # nor does this
+            self.outbox.put(export_file(self.run, message.what))
             return
         self._dirty = True  # every command changes what the next frame shows
         match message:
@@ -262,7 +276,7 @@ class TrainingSession:
                     self.state = "paused"
                     self.steps_left = message.epochs
             case protocol.Reset():
-                self._start_run(self.run.config, self.run.resets + 1)
+                self._start_run(self.run.config, self.run.resets + 1, self.run.custom)
             case protocol.Set():
                 self._set(message)
             case protocol.Probe():
@@ -319,17 +333,28 @@ class TrainingSession:
             return
         if message.col is None:
             layer.b[message.row] = message.value
+            name = f"b[{message.layer}][{message.row}]"
         else:
             layer.W[message.row, message.col] = message.value
+            name = f"W[{message.layer}][{message.row}, {message.col}]"
+        self._live_change(f"{name} set to {message.value:g}")
+
+    def _live_change(self, what: str) -> None:
+        run = self.run
+        run.live_changes.append(f"{what} after epoch {run.epoch}")
 
     def _set(self, message: protocol.Set) -> None:
         run = self.run
         given = message.model_fields_set - {"type"}
         if "learning_rate" in given and message.learning_rate is not None:
+            if message.learning_rate != run.config.learning_rate:
+                self._live_change(f"learning rate set to {message.learning_rate:g}")
             run.model.learning_rate = message.learning_rate
             run.config.learning_rate = message.learning_rate
         if "regularization_rate" in given and message.regularization_rate is not None:
             rate = message.regularization_rate
+            if rate != run.config.regularization_rate:
+                self._live_change(f"regularization rate set to {rate:g}")
             run.config.regularization_rate = rate
             run.model.l1 = rate if run.config.regularization == "l1" else 0.0
             run.model.l2 = rate if run.config.regularization == "l2" else 0.0
@@ -337,30 +362,73 @@ class TrainingSession:
             self.speed = message.speed
             self._next_epoch_at = time.perf_counter()
 
-    def _start_run(self, config: TrainConfig, resets: int = 0) -> None:
+    def _take_data(self, message: protocol.UploadCsv | protocol.Draw) -> None:
+        """A drawing or an upload becomes the session's custom data set; the current run goes
+        on until a `configure` asks for it."""
+        try:
+            custom = csv_data(message) if message.type == "upload_csv" else drawn_data(message)
+        except ValueError as error:
+            self._error("bad_data", str(error))
+            return
+        self.custom = custom
+        self.outbox.put(custom.info())
+
+    def _import_model(self, message: protocol.ImportModel) -> None:
+        """A new run with the file's weights (and optimiser state) on its config's data."""
+        try:
+            config, model, custom = imported_run(message.model, self.run, self.custom)
+            run = self._build(config, 0, custom)
+            check_fits(model, run)
+        except ValueError as error:
+            self._error("bad_model", str(error))
+            return
+        run.model.theta[...] = model.theta
+        run.model.optimizer.load_state_dict(
+            model.optimizer.state_dict(), run.model.dtype, run.model.theta.size
+        )
+        run.model.rng.bit_generator.state = model.rng.bit_generator.state
+        record = message.model.get("playground")
+        run.epoch = record.get("epoch", 0) if isinstance(record, dict) else 0
+        if custom is not None:
+            self.custom = custom
+        self._begin(run, resets=0)
+        self._status(f"imported the model at epoch {run.epoch}")
+
+    def _build(self, config: TrainConfig, resets: int, custom: CustomData | None) -> Run:
+        """A new run, or a ValueError naming what does not fit (also the server's size cap)."""
+        run = build_run(config, self.runs + 1, resets, custom)
+        n_parameters = run.model.theta.size
+        if self.max_parameters is not None and n_parameters > self.max_parameters:
+            raise ValueError(
+                f"hidden_layers: this network has {n_parameters} weights and biases; this "
+                f"server allows at most {self.max_parameters}"
+            )
+        return run
+
+    def _start_run(
+        self, config: TrainConfig, resets: int = 0, custom: CustomData | None = None
+    ) -> None:
         """Build data and model for `config`; on failure the current run stays as it was.
 
         A reset (same config, `resets` > 0) keeps the probe: the data has not changed. The
         layer-space view is kept while it still fits the new network.
         """
         try:
-            run = build_run(config, self.runs + 1, resets)
+            run = self._build(config, resets, custom)
+        except NoCustomData as error:
+            self._error("no_data", str(error))
+            return
         except ValueError as error:
             self._error("invalid_config", str(error))
             return
-        n_parameters = run.model.theta.size
-        if self.max_parameters is not None and n_parameters > self.max_parameters:
-            self._error(
-                "invalid_config",
-                f"hidden_layers: this network has {n_parameters} weights and biases; this "
-                f"server allows at most {self.max_parameters}",
-            )
-            return
+        self._begin(run, resets)
+
+    def _begin(self, run: Run, resets: int) -> None:
         self.runs += 1
         probe = self.probe if resets else 0
         self.run, self.state, self.steps_left, self.probe = run, "paused", 0, probe
         view = self.layer_space
-        if view is not None and layer_space_problem(run.model, view.layer, view.neurons):
+        if view is not None and layer_space_problem(run, view.layer, view.neurons):
             self.layer_space = None
         self._rate_window.clear()
         self.compute_used = 0.0
@@ -443,21 +511,18 @@ class TrainingSession:
         self.outbox.put(protocol.Error(code=code, message=message).model_dump())
 
 
-def build_run(config: TrainConfig, number: int, resets: int) -> Run:
-    """Draw the data set and a freshly initialised model for `config`."""
-    spec = DATASETS[config.dataset]
-    X, y = make_dataset(
-        config.dataset, config.n_samples, config.noise, config.seed, config.n_classes
-    )
-    raw_train, y_train, raw_test, y_test = train_test_split(
-        X, y, config.train_fraction, config.seed
-    )
-    n_y = config.n_classes if spec.kind == "multiclass" else 1
+def build_run(
+    config: TrainConfig, number: int, resets: int, custom: CustomData | None = None
+) -> Run:
+    """The data set `config` asks for (`custom`: the session's own) and a freshly initialised
+    model. A ValueError names what in the config does not fit the data."""
+    config = config.model_copy(deep=True)
+    data = run_data(config, custom)  # also completes config's output activation and cost
     rate = config.regularization_rate
     model = MLP(
-        n_x=len(config.features),
+        n_x=data.X_train.shape[1],
         n_h=list(config.hidden_layers),
-        n_y=n_y,
+        n_y=len(data.classes) if data.kind == "multiclass" else 1,
         learning_rate=config.learning_rate,
         cost=config.cost,
         hidden_activation=config.activation,
@@ -467,19 +532,18 @@ def build_run(config: TrainConfig, number: int, resets: int) -> Run:
         l2=rate if config.regularization == "l2" else 0.0,
         seed=[config.seed, resets],
     )
-    X_train = model.check_inputs(feature_map(raw_train, config.features))
-    X_test = model.check_inputs(feature_map(raw_test, config.features))
     return Run(
         number=number,
         resets=resets,
-        config=config.model_copy(deep=True),
+        config=config,
         model=model,
-        X_train=X_train,
-        Y_train=model.check_targets(y_train, len(y_train)),
-        X_test=X_test,
-        Y_test=model.check_targets(y_test, len(y_test)),
-        raw={"train": (raw_train, y_train), "test": (raw_test, y_test)},
-        grid=input_grid(config, spec.n_inputs),
+        X_train=model.check_inputs(data.X_train),
+        Y_train=model.check_targets(data.y_train, len(data.y_train)),
+        X_test=model.check_inputs(data.X_test),
+        Y_test=model.check_targets(data.y_test, len(data.y_test)),
+        data=data,
+        custom=custom if config.source == "custom" else None,
+        grid=input_grid(config, data),
         display=model.copy(np.float32),
         frame_model=model.copy(),
     )
@@ -490,18 +554,23 @@ def _points(X: np.ndarray, y: np.ndarray) -> protocol.Points:
 
 
 def ready_message(run: Run) -> dict:
-    spec = DATASETS[run.config.dataset]
-    model = run.model
+    model, data = run.model, run.data
     return protocol.Ready(
         run=run.number,
         config=run.config,
-        kind=spec.kind,
-        n_inputs=spec.n_inputs,
+        kind=data.kind,
+        source=data.source,
+        data_name=data.name,
+        n_inputs=data.n_inputs,
+        columns=list(data.columns),
+        classes=list(data.classes),
         layer_sizes=[model.n_x, *model.n_h, model.n_y],
         metric="accuracy" if model.is_classifier else "r2",
-        train=_points(*run.raw["train"]),
-        test=_points(*run.raw["test"]),
-        grid=run.grid.grid,
+        view=data.view,
+        explained_variance=data.explained_variance,
+        train=_points(data.shown_train, data.y_train),
+        test=_points(data.shown_test, data.y_test),
+        grid=run.grid.grid if run.grid else None,
     ).model_dump(mode="json")
 
 
@@ -575,10 +644,7 @@ def frame_message(job: FrameJob) -> tuple[dict, bytes]:
     model = run.frame_model
     model.theta[...] = job.theta
     metric = "accuracy" if model.is_classifier else "r2"
-    test = model.evaluate(run.X_test, run.Y_test)
-    arrays, train = network_arrays(
-        model, run.X_train, run.Y_train, probe, run.grid, run.display, layer_space
-    )
+    arrays, train, test = network_arrays(model, run, probe, layer_space)
     payload = arrays.to_bytes()
     frame = protocol.Frame(
         run=run.number,
@@ -625,9 +691,14 @@ def gradient_check_seconds(model: MLP, X: np.ndarray, Y: np.ndarray) -> float:
     return 2 * model.theta.size * min(timings)
 
 
-def layer_space_problem(model: MLP, layer: int, neurons) -> str | None:
+def layer_space_problem(run: Run, layer: int, neurons) -> str | None:
     """Why hidden layer `layer`'s neurons `neurons` cannot be shown, or None if they can."""
-    widths = model.n_h
+    if run.grid is None:
+        return (
+            "the layer-space view needs data with one or two inputs; this run's "
+            f"{run.data.n_inputs} inputs are shown on their principal components"
+        )
+    widths = run.model.n_h
     if not widths:
         return "the network has no hidden layer"
     if layer >= len(widths):

@@ -16,6 +16,13 @@ class Settings:
     """Caps on what one client may cost the server. Each is configurable; see `describe`."""
 
     max_message_bytes: int = field(default=64 * 1024, metadata={"help": "largest client message"})
+    max_upload_bytes: int = field(
+        default=7_000_000,
+        metadata={
+            "help": "largest message carrying a file (upload_csv, draw, import_model); a CSV "
+            "itself may have at most 5 MB"
+        },
+    )
     messages_per_second: float = field(
         default=200.0, metadata={"help": "sustained client messages per second per connection"}
     )

@@ -216,6 +216,7 @@ def test_options_state_the_server_limits_and_health_its_pid(monkeypatch):
         health = client.get("/api/health").json()
     assert limits == {
         "max_message_bytes": 65536,
+        "max_upload_bytes": 7_000_000,
         "messages_per_second": 200.0,
         "message_burst": 400.0,
         "max_sessions": 7,

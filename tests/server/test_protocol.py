@@ -14,8 +14,16 @@ import pytest
 from pydantic import ValidationError
 from wire import decode_arrays
 
-from mlp_engine.datasets import DATASETS, FEATURES, INPUT_RANGE, feature_map
+from mlp_engine.datasets import (
+    DATASETS,
+    FEATURES,
+    INPUT_RANGE,
+    feature_map,
+    make_dataset,
+    train_test_split,
+)
 from mlp_engine.operations import ACTIVATIONS
+from mlp_engine.tabular import REAL_DATASETS
 from server import protocol_docs
 from server.app import parse_client_message
 from server.protocol import TrainConfig
@@ -72,9 +80,19 @@ def options(client):
 
 
 def test_options_list_every_dataset_with_its_kind(options):
-    assert {d["name"]: d["kind"] for d in options["datasets"]} == KINDS
-    n_inputs = {d["name"]: d["n_inputs"] for d in options["datasets"]}
+    generated = [d for d in options["datasets"] if d["source"] == "generated"]
+    assert {d["name"]: d["kind"] for d in generated} == KINDS
+    n_inputs = {d["name"]: d["n_inputs"] for d in generated}
     assert n_inputs == {name: 1 if name == "sine" else 2 for name in KINDS}
+    real = {d["name"]: (d["kind"], d["n_inputs"], d["n_samples"]) for d in options["datasets"]}
+    assert {name: real[name] for name in REAL_DATASETS} == {
+        "iris": ("multiclass", 4, 150),
+        "wine": ("multiclass", 13, 178),
+        "breast_cancer": ("binary", 30, 569),
+        "digits": ("multiclass", 64, 1797),
+        "diabetes": ("regression", 10, 442),
+    }
+    assert len(options["datasets"]) == len(KINDS) + len(REAL_DATASETS)
     assert all(d["description"] for d in options["datasets"])
 
 
@@ -391,8 +409,8 @@ def test_ready_carries_the_runs_data_points(client):
     config = TrainConfig(dataset="spiral", noise=0.2, seed=11, n_samples=120, train_fraction=0.6)
     with client.websocket_connect("/ws/train") as ws:
         ready, _, _ = configure(ws, config)
-    run = build_run(config, 1, 0)
-    (raw_train, y_train), (raw_test, y_test) = run.raw["train"], run.raw["test"]
+    X, y = make_dataset("spiral", 120, 0.2, 11)
+    raw_train, y_train, raw_test, y_test = train_test_split(X, y, 0.6, 11)
     np.testing.assert_allclose(ready["train"]["x"], raw_train, atol=1e-4)
     np.testing.assert_array_equal(ready["train"]["y"], y_train)
     np.testing.assert_allclose(ready["test"]["x"], raw_test, atol=1e-4)

@@ -1,0 +1,245 @@
+"""Where a run's data come from, and how the page shows them.
+
+Three sources (`protocol.dataset_source`): the generated 2-D problems, the real data sets
+bundled with scikit-learn, and the session's own `custom` set, drawn on the plane or uploaded
+as CSV. Plane data (generated and drawn) go into the network through the input features, as in
+TensorFlow Playground. Tabular data (real and uploaded) go in as their own columns,
+standardised with the training samples' mean and standard deviation (regression targets too);
+with more than two inputs the page shows them on their first two principal components.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mlp_engine.datasets import (
+    DATASETS,
+    INPUT_RANGE,
+    feature_map,
+    make_dataset,
+    train_test_split,
+)
+from mlp_engine.tabular import (
+    Table,
+    load_real,
+    principal_components,
+    project,
+    read_csv,
+    standardize,
+)
+
+from . import protocol
+from .protocol import TrainConfig
+
+#: Margin around tabular data's range in the decision view, as a share of the range.
+RANGE_MARGIN = 0.1
+
+
+class NoCustomData(ValueError):
+    """A config asks for dataset "custom" before anything was drawn or uploaded."""
+
+
+@dataclass(frozen=True)
+class CustomData:
+    """The session's own data set: a CSV upload or points drawn on the plane."""
+
+    source: str  # "csv" or "drawn"
+    name: str
+    table: Table
+
+    @property
+    def plane(self) -> bool:
+        """Drawn points lie on the input plane, so the input features apply to them."""
+        return self.source == "drawn"
+
+    def info(self) -> dict:
+        """The `data` message that answers the upload or drawing."""
+        table = self.table
+        return protocol.DataInfo(
+            source=self.source,
+            name=self.name,
+            n_rows=len(table.y),
+            n_inputs=table.X.shape[1],
+            columns=list(table.columns),
+            target=table.target,
+            kind=table.kind,
+            classes=list(table.classes),
+        ).model_dump(mode="json")
+
+
+def csv_data(message: protocol.UploadCsv) -> CustomData:
+    """An uploaded CSV as the custom data set; `CsvError` names the row and column at fault."""
+    table = read_csv(message.csv, label=message.label, header=message.header, kind=message.kind)
+    return CustomData("csv", message.name, table)
+
+
+def drawn_data(message: protocol.Draw) -> CustomData:
+    """Drawn points as the custom data set; a ValueError names the first point at fault."""
+    if len(message.x) != len(message.y):
+        raise ValueError(f"x has {len(message.x)} points but y has {len(message.y)} labels")
+    low, high = INPUT_RANGE
+    for i, (point, label) in enumerate(zip(message.x, message.y, strict=True)):
+        if not all(low <= value <= high for value in point):
+            raise ValueError(f"point {i} {list(point)} is outside the plane [{low:g}, {high:g}]^2")
+        if message.kind == "regression":
+            if not np.isfinite(label):
+                raise ValueError(f"point {i}: its target {label!r} is not a finite number")
+        elif label not in range(message.n_classes if message.kind == "multiclass" else 2):
+            raise ValueError(
+                f"point {i}: its class {label!r} is not one of 0..{message.n_classes - 1}"
+            )
+    n_classes = {"binary": 2, "multiclass": message.n_classes, "regression": 0}[message.kind]
+    table = Table(
+        X=np.array(message.x, dtype=np.float64).reshape(-1, 2),
+        y=np.array(message.y, dtype=np.float64),
+        columns=("x1", "x2"),
+        target="target" if message.kind == "regression" else "class",
+        kind=message.kind,
+        classes=tuple(str(c) for c in range(n_classes)),
+    )
+    return CustomData("drawn", "drawn", table)
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Tabular data's standardisation, from the training samples: x_std = (x - mean) / scale."""
+
+    input_mean: np.ndarray
+    input_scale: np.ndarray
+    target_mean: float | None  # regression only
+    target_scale: float | None
+
+    def to_dict(self) -> dict:
+        return {
+            "input_mean": self.input_mean.tolist(),
+            "input_scale": self.input_scale.tolist(),
+            "target_mean": self.target_mean,
+            "target_scale": self.target_scale,
+        }
+
+
+@dataclass(frozen=True)
+class RunData:
+    """A run's samples as the model takes them and as the page draws them."""
+
+    source: str  # "generated", "real" or "custom"
+    name: str
+    kind: str
+    columns: tuple[str, ...]  # the inputs' names, before features
+    classes: tuple[str, ...]
+    plane: bool
+    X: np.ndarray  # the whole data set, raw, in its original order (for export)
+    y: np.ndarray
+    X_train: np.ndarray  # model inputs: features of plane data, standardised tabular data
+    y_train: np.ndarray  # class indices (int) or targets (standardised for tabular data)
+    X_test: np.ndarray
+    y_test: np.ndarray
+    shown_train: np.ndarray  # where the page draws each sample (see protocol.Points)
+    shown_test: np.ndarray
+    view: str  # "plane", "line" or "pca"
+    x_range: tuple[float, float]
+    y_range: tuple[float, float] | None
+    scaling: Scaling | None = None
+    explained_variance: tuple[float, float] | None = None
+
+    @property
+    def n_inputs(self) -> int:
+        return self.X.shape[1]
+
+
+def _labels(kind: str, y: np.ndarray) -> np.ndarray:
+    """Class labels as the integers `MLP.check_targets` one-hot encodes; targets as given."""
+    return y if kind == "regression" else y.astype(np.int64)
+
+
+def _padded(values: np.ndarray) -> tuple[float, float]:
+    low, high = float(values.min()), float(values.max())
+    margin = RANGE_MARGIN * (high - low) or 1.0
+    return low - margin, high + margin
+
+
+def run_data(config: TrainConfig, custom: CustomData | None) -> RunData:
+    """The data `config` asks for, split and prepared; `config` is checked against it
+    (`TrainConfig.fit_data`, which also fills in the output activation and cost)."""
+    source = config.source
+    if source == "generated":
+        spec = DATASETS[config.dataset]
+        X, y = make_dataset(
+            config.dataset, config.n_samples, config.noise, config.seed, config.n_classes
+        )
+        table = None
+        name, kind, plane = config.dataset, spec.kind, True
+        columns = ("x1", "x2")[: spec.n_inputs]
+        n_classes = {"binary": 2, "multiclass": config.n_classes, "regression": 0}[kind]
+        classes = tuple(str(c) for c in range(n_classes))
+    else:
+        if source == "real":
+            table, name, plane = load_real(config.dataset), config.dataset, False
+        elif custom is None:
+            raise NoCustomData("dataset: 'custom' needs data: draw points or upload a CSV first")
+        else:
+            table, name, plane = custom.table, custom.name, custom.plane
+        X, y, kind = table.X, table.y, table.kind
+        columns, classes = table.columns, table.classes
+    config.fit_data(kind, X.shape[1], len(y), plane=plane)
+    y = _labels(kind, y)
+    split = train_test_split(X, y, config.train_fraction, config.seed)
+    raw_train, y_train, raw_test, y_test = split
+    common = dict(source=source, name=name, kind=kind, columns=columns, classes=classes)
+    common.update(plane=plane, X=X, y=y)
+    if plane:
+        return RunData(
+            **common,
+            X_train=feature_map(raw_train, config.features),
+            y_train=y_train,
+            X_test=feature_map(raw_test, config.features),
+            y_test=y_test,
+            shown_train=raw_train,
+            shown_test=raw_test,
+            view="plane" if X.shape[1] == 2 else "line",
+            x_range=INPUT_RANGE,
+            y_range=INPUT_RANGE if X.shape[1] == 2 else None,
+        )
+    X_train, mean, scale = standardize(raw_train)
+    X_test = (raw_test - mean) / scale
+    target_mean = target_scale = None
+    if kind == "regression":
+        targets, target_mean, target_scale = standardize(y_train[:, None])
+        y_train, y_test = targets[:, 0], (y_test - target_mean[0]) / target_scale[0]
+        target_mean, target_scale = float(target_mean[0]), float(target_scale[0])
+    scaling = Scaling(mean, scale, target_mean, target_scale)
+    both = np.concatenate([X_train, X_test])
+    if X.shape[1] > 2:
+        components, centre = principal_components(X_train, 2)
+        shown_train = project(X_train, components, centre)
+        shown_test = project(X_test, components, centre)
+        variance = np.var(X_train - centre, axis=0).sum()
+        explained = tuple(float(v) for v in np.var(shown_train, axis=0) / variance)
+        shown = np.concatenate([shown_train, shown_test])
+        return RunData(
+            **common,
+            X_train=X_train,
+            y_train=y_train,
+            X_test=X_test,
+            y_test=y_test,
+            shown_train=shown_train,
+            shown_test=shown_test,
+            view="pca",
+            x_range=_padded(shown[:, 0]),
+            y_range=_padded(shown[:, 1]),
+            scaling=scaling,
+            explained_variance=explained,
+        )
+    return RunData(
+        **common,
+        X_train=X_train,
+        y_train=y_train,
+        X_test=X_test,
+        y_test=y_test,
+        shown_train=X_train,
+        shown_test=X_test,
+        view="plane" if X.shape[1] == 2 else "line",
+        x_range=_padded(both[:, 0]),
+        y_range=_padded(both[:, 1]) if X.shape[1] == 2 else None,
+        scaling=scaling,
+    )
