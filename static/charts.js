@@ -49,10 +49,13 @@ export class LossHistory {
     this.version = ++versions;
   }
 
-  /** Add a frame's losses: its `history`, plus the starting point of a fresh run. */
+  /** Add a frame's losses: its `history`, after the run's starting point (epoch 0, or the
+   * epoch an imported model had reached), which no history holds. */
   append(frame) {
-    if (this.length === 0 && frame.epoch === 0) this.push(0, frame.train_loss, frame.test_loss);
     const { epoch, train_loss: train, test_loss: test } = frame.history;
+    if (this.length === 0 && !epoch.includes(frame.epoch)) {
+      this.push(frame.epoch, frame.train_loss, frame.test_loss);
+    }
     for (let i = 0; i < epoch.length; i++) this.push(epoch[i], train[i], test[i]);
   }
 }

@@ -4,8 +4,8 @@
  *
  * `RunLog` keeps each run's `ready` (config, data, network) and its own `LossHistory`, which
  * the page fills from the frames, and the latest frame's losses and metrics. A run is
- * recorded once it has trained an epoch (configuring through the menus starts many runs that
- * never train), the last MAX_RUNS of them; the current one updates live.
+ * recorded once it has trained an epoch past its first frame's (configuring through the menus
+ * starts many runs that never train), the last MAX_RUNS of them; the current one updates live.
  *
  * The chart is a Plotly figure, for its hover, zoom and PNG download; since a Plotly redraw
  * costs 15-30 ms here, it is redrawn at most every CHART_INTERVAL_MS while a run trains, each
@@ -33,7 +33,9 @@ const runColor = (run) => RUN_COLORS[(run.number - 1) % RUN_COLORS.length];
 /** Three significant digits, for a narrow column. */
 const compact = (value) => {
   if (value === null || value === undefined) return "–";
-  return value !== 0 && Math.abs(value) < 0.01 ? value.toExponential(1) : String(Number(value.toPrecision(3)));
+  return value !== 0 && Math.abs(value) < 0.01
+    ? value.toExponential(1)
+    : String(Number(value.toPrecision(3)));
 };
 
 export class RunLog {
@@ -52,6 +54,7 @@ export class RunLog {
       config: structuredClone(ready.config),
       learningRates: [ready.config.learning_rate],
       history: new LossHistory(),
+      firstEpoch: null, // the first frame's: 0, or the epoch an imported model had reached
       last: null,
     };
     this.version += 1;
@@ -62,8 +65,11 @@ export class RunLog {
   update(frame) {
     const run = this.current;
     if (!run) return;
-    run.last = frame;
-    if (run.number === null && frame.epoch >= 1) {
+    // Only the numbers: a frame's arrays are large, and a run's last frame is kept for good.
+    const { epoch, metric, train_loss, test_loss, train_metric, test_metric } = frame;
+    run.last = { epoch, metric, train_loss, test_loss, train_metric, test_metric };
+    run.firstEpoch ??= epoch;
+    if (run.number === null && epoch > run.firstEpoch) {
       this.recorded += 1;
       run.number = this.recorded;
       this.runs.push(run);
@@ -87,7 +93,7 @@ const COLUMNS = [
   ["data", "dataset", "The data set"],
   ["layers", "layers", "Layer sizes: inputs, hidden layers, outputs"],
   ["act.", "activation", "Hidden activation"],
-  ["lr", "lr", "Learning rate (an arrow: changed while it trained)"],
+  ["lr", "lr", "Learning rate (an arrow: changed while it trained, to this)"],
   ["epochs", "epochs", "Epochs trained"],
   ["loss", "test-loss", "The test loss after the last epoch"],
   ["acc./R²", "test-metric", "The test accuracy (classification) or R² (regression) after the last epoch"],
@@ -98,14 +104,15 @@ function rowCells(run) {
   const { ready, last } = run;
   const metric = last.test_metric;
   let metricText = "–";
-  if (metric !== null && last.metric === "accuracy") metricText = `${(100 * metric).toFixed(metric === 1 ? 0 : 1)}%`;
+  if (metric !== null && last.metric === "accuracy")
+    metricText = `${(100 * metric).toFixed(metric === 1 ? 0 : 1)}%`;
   else if (metric !== null) metricText = `R² ${compact(metric)}`;
   return {
     run: [String(run.number), run.number],
     dataset: [ready.data_name ?? ready.config.dataset, ready.config.dataset],
     layers: [ready.layer_sizes.join("-"), ready.layer_sizes.join(",")],
     activation: [ready.config.activation, ready.config.activation],
-    lr: [run.learningRates.map(String).join("→"), run.config.learning_rate],
+    lr: [`${run.learningRates.length > 1 ? "→" : ""}${run.config.learning_rate}`, run.config.learning_rate],
     epochs: [last.epoch.toLocaleString("en-US"), last.epoch],
     "test-loss": [compact(last.test_loss), last.test_loss ?? ""],
     "test-metric": [metricText, metric ?? ""],
@@ -178,7 +185,8 @@ function showTable(view, log) {
       view.rows.set(run, entry);
     }
     // Oldest first; rows already in place stay put, so a focused row keeps its focus.
-    if (view.body.children[index] !== entry.row) view.body.insertBefore(entry.row, view.body.children[index] ?? null);
+    if (view.body.children[index] !== entry.row)
+      view.body.insertBefore(entry.row, view.body.children[index] ?? null);
     const current = run === log.current;
     entry.row.classList.toggle("current", current);
     entry.cells.run.title = current ? `run ${run.number}, the one training now` : `run ${run.number}`;
@@ -189,6 +197,7 @@ function showTable(view, log) {
       cell.dataset.value = String(value);
       if (key !== "run") cell.title = text;
     }
+    entry.cells.lr.title = `learning rate ${run.learningRates.join(" → ")}`;
   });
   view.empty.hidden = log.runs.length > 0;
 }

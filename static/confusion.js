@@ -44,17 +44,31 @@ function splitToggle(onSplit) {
 
 function classHeader(tag, name, index, scope) {
   const color = CLASS_COLORS[index];
-  const swatch = color ? [element("span", { class: "class-swatch", style: `background:${css(color)}` })] : [];
-  return element(tag, { scope, title: `class ${index}: ${name}` }, [...swatch, element("span", { text: name })]);
+  const swatch = color
+    ? [element("span", { class: "confusion-swatch", style: `background:${css(color)}` })]
+    : [];
+  return element(tag, { scope, title: `class ${index}: ${name}` }, [
+    ...swatch,
+    element("span", { text: name }),
+  ]);
 }
 
 function buildTable(classes) {
   const k = classes.length;
-  const corner = element("th", { class: "corner", scope: "col", html: "true&nbsp;&darr; / predicted&nbsp;&rarr;" });
+  const corner = element("th", {
+    class: "corner",
+    scope: "col",
+    html: "true&nbsp;&darr; / predicted&nbsp;&rarr;",
+  });
   const head = element("tr", {}, [
     corner,
     ...classes.map((name, j) => classHeader("th", name, j, "col")),
-    element("th", { scope: "col", class: "recall", title: "Recall: the share of the class predicted right", text: "recall" }),
+    element("th", {
+      scope: "col",
+      class: "recall",
+      title: "Recall: the share of the class predicted right",
+      text: "recall",
+    }),
   ]);
   const cells = [];
   const recalls = [];
@@ -109,7 +123,8 @@ function showCounts(view, counts, classes, split) {
       cell.dataset.value = text;
       cell.style.background = count > 0 ? css(i === j ? RIGHT : WRONG, 0.08 + 0.82 * share) : "";
       cell.classList.toggle("light-text", share >= DARK_TEXT_BELOW);
-      cell.title = `true ${classes[i]}, predicted ${classes[j]}: ${count} (${percent(share)} of ${classes[i]})`;
+      const [truth, predicted] = [classes[i], classes[j]];
+      cell.title = `true ${truth}, predicted ${predicted}: ${count} (${percent(share)} of ${truth})`;
     }
     const recall = rowSum > 0 ? counts[i * k + i] / rowSum : NaN;
     const cell = view.table.recalls[i];

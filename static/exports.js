@@ -61,8 +61,8 @@ async function readJson(file) {
 /**
  * Wire the Model group's buttons: `requestExport(what)` for the server's files ("model",
  * "script", "data"), `saveLossHistory()` and `saveLossPng()` for the page's own,
- * `importModel(model)` with the parsed JSON of a chosen file, and `showError(text)` for a
- * file that cannot be read.
+ * `importModel(model, fileName)` with the parsed JSON of a chosen file, and `showError(text)`
+ * for a file that cannot be read.
  */
 export function wireModelFiles({ requestExport, saveLossHistory, saveLossPng, importModel, showError }) {
   const byId = (id) => document.getElementById(id);
@@ -81,6 +81,6 @@ export function wireModelFiles({ requestExport, saveLossHistory, saveLossPng, im
     if (error) showError(error);
     else if (model === null || typeof model !== "object" || Array.isArray(model)) {
       showError(`${file.name} holds JSON but not a model (an object with "format", "config", "layers")`);
-    } else importModel(model);
+    } else importModel(model, file.name);
   });
 }

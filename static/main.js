@@ -43,7 +43,12 @@ const RATE_INTERVAL_MS = 1000;
 const FRAME_QUEUE = 2;
 const ERROR_FIELDS = [...CONFIG_FIELDS, "speed"];
 // The output column's tabs: tab name -> the view's name in stats.viewMs.
-const TAB_VIEWS = { boundary: "boundary", "layer-space": "layerSpace", confusion: "confusion", compare: "compare" };
+const TAB_VIEWS = {
+  boundary: "boundary",
+  "layer-space": "layerSpace",
+  confusion: "confusion",
+  compare: "compare",
+};
 
 const stats = {
   framesReceived: 0,
@@ -79,7 +84,7 @@ async function start() {
     awaitingStatus: false,
     history: new LossHistory(),
     runs: new RunLog(), // this session's runs, for the compare tab; holds each run's history
-    importing: false, // an import_model was sent: its `ready` brings the config to show
+    importing: null, // the file whose import_model was sent: its `ready` brings the config to show
     confusionSplit: "test",
     writtenHash: "",
     outputTab: "boundary",
@@ -323,7 +328,7 @@ async function start() {
       page.history = page.runs.start(message);
       clearFieldErrors([...CONFIG_FIELDS, "model"]);
       if (page.importing) {
-        page.importing = false;
+        page.importing = null;
         adoptConfig(message.config, message.kind);
         stateChanged({ reconfigure: false });
       }
@@ -377,8 +382,9 @@ async function start() {
       const about = error.details?.[0]?.loc?.[0];
       const importFailed = page.importing && error.code === "message_too_large";
       if (error.code === "bad_model" || ["export", "import_model"].includes(about) || importFailed) {
-        page.importing = false;
-        showFieldError("model", errorText(error, null));
+        const file = page.importing ? `${page.importing}: ` : "";
+        page.importing = null;
+        showFieldError("model", `${file}${errorText(error, null)}`);
         return;
       }
       if (error.code === "bad_layer_space" || about === "layer_space") {
@@ -446,9 +452,9 @@ async function start() {
     saveLossPng() {
       saveCanvasPng(byId("loss-chart").querySelector("canvas"), `${fileStem()}-loss.png`);
     },
-    importModel(model) {
+    importModel(model, fileName) {
       clearFieldErrors(["model"]);
-      page.importing = send({ type: "import_model", model });
+      page.importing = send({ type: "import_model", model }) ? fileName : null;
       if (!page.importing) showFieldError("model", NOT_CONNECTED);
     },
     showError(text) {
