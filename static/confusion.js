@@ -17,10 +17,12 @@ import { element } from "./fields.js";
 const RIGHT = [8, 119, 189];
 const WRONG = [179, 38, 30];
 const DARK_TEXT_BELOW = 0.55;
+// Beyond this many classes the cells shrink and recalls drop their decimal (digits has ten).
+const COMPACT_FROM = 6;
 
 const views = new WeakMap();
 
-const percent = (value) => (Number.isFinite(value) ? `${(100 * value).toFixed(1)}%` : "–");
+const percent = (value, digits = 1) => (Number.isFinite(value) ? `${(100 * value).toFixed(digits)}%` : "–");
 
 function splitToggle(onSplit) {
   const radios = ["test", "train"].map((split) => {
@@ -58,7 +60,8 @@ function buildTable(classes) {
   const corner = element("th", {
     class: "corner",
     scope: "col",
-    html: "true&nbsp;&darr; / predicted&nbsp;&rarr;",
+    title: "Rows: the true class; columns: the predicted class",
+    html: "true&darr; pred.&rarr;",
   });
   const head = element("tr", {}, [
     corner,
@@ -86,7 +89,8 @@ function buildTable(classes) {
     recalls.push(recall);
     return element("tr", {}, [classHeader("th", name, i, "row"), ...row, recall]);
   });
-  const table = element("table", { class: "confusion-table" }, [
+  const compact = k >= COMPACT_FROM ? " compact" : "";
+  const table = element("table", { class: `confusion-table${compact}` }, [
     element("thead", {}, [head]),
     element("tbody", {}, rows),
   ]);
@@ -128,7 +132,7 @@ function showCounts(view, counts, classes, split) {
     }
     const recall = rowSum > 0 ? counts[i * k + i] / rowSum : NaN;
     const cell = view.table.recalls[i];
-    cell.textContent = percent(recall);
+    cell.textContent = percent(recall, k >= COMPACT_FROM ? 0 : 1);
     cell.dataset.value = Number.isFinite(recall) ? String(recall) : "";
   }
   const accuracy = total > 0 ? correct / total : NaN;

@@ -328,9 +328,15 @@ async function start() {
       page.history = page.runs.start(message);
       clearFieldErrors([...CONFIG_FIELDS, "model"]);
       if (page.importing) {
+        const file = page.importing;
         page.importing = null;
-        adoptConfig(message.config, message.kind);
-        stateChanged({ reconfigure: false });
+        if (options.datasets.some((d) => d.name === message.config.dataset)) {
+          adoptConfig(message.config, message.kind);
+          stateChanged({ reconfigure: false });
+        } else {
+          // The file's own (custom) data set came without a `data` message describing it.
+          showFieldError("model", `${file}: trained on its own data, which the page cannot show yet`);
+        }
       }
       const classifies = message.kind !== "regression";
       byId("tab-confusion").disabled = !classifies;
