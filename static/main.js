@@ -122,20 +122,26 @@ async function start() {
     if (reconfigure) configure();
   }
 
-  /** Make a run's config (`ready.config`: output and cost filled in) the page's state. */
+  /**
+   * Make a run's config (`ready.config`: output and cost filled in) the page's state; false,
+   * and nothing changed, if the page has no entry for its data set (custom data the server
+   * did not describe with a `data` message).
+   */
   function adoptConfig(config, kind) {
+    if (!options.datasets.some((d) => d.name === config.dataset)) return false;
     for (const field of CONFIG_FIELDS) state[field] = structuredClone(config[field]);
     const [output, cost] = options.output_defaults[kind];
     if (state.output_activation === output && state.cost === cost) {
       state.output_activation = null;
       state.cost = null;
     }
+    return true;
   }
 
   /** Train a run of the compare tab again: its config, as a copied link would bring it. */
   function restoreRun(run) {
-    adoptConfig(run.config, run.ready.kind);
-    stateChanged({ reconfigure: true });
+    if (adoptConfig(run.config, run.ready.kind)) stateChanged({ reconfigure: true });
+    else setStatus(`Run ${run.number}'s data set (${run.ready.data_name}) is not in this page`, "error");
   }
 
   /** Keep output activation and cost a valid pair after either changes. */
@@ -330,13 +336,8 @@ async function start() {
       if (page.importing) {
         const file = page.importing;
         page.importing = null;
-        if (options.datasets.some((d) => d.name === message.config.dataset)) {
-          adoptConfig(message.config, message.kind);
-          stateChanged({ reconfigure: false });
-        } else {
-          // The file's own (custom) data set came without a `data` message describing it.
-          showFieldError("model", `${file}: trained on its own data, which the page cannot show yet`);
-        }
+        if (adoptConfig(message.config, message.kind)) stateChanged({ reconfigure: false });
+        else showFieldError("model", `${file}: trained on its own data, which the page cannot show yet`);
       }
       const classifies = message.kind !== "regression";
       byId("tab-confusion").disabled = !classifies;
