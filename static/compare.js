@@ -149,24 +149,22 @@ function createView(container) {
 }
 
 function buildRow(view, run) {
-  const row = element("tr", { tabindex: "0", "data-testid": `compare-run-${run.number}` });
+  const row = element("tr", { "data-testid": `compare-run-${run.number}` });
   row.dataset.run = String(run.number);
-  row.setAttribute("aria-label", `Restore the settings of run ${run.number}`);
   const cells = {};
   for (const [, key] of COLUMNS) {
     cells[key] = element("td", { class: `col-${key}` });
     row.append(cells[key]);
   }
-  cells.run.prepend(element("span", { class: "run-swatch", style: `background:${runColor(run)}` }));
-  cells.run.append(element("span"));
-  const restore = () => view.onRestore(run);
-  row.addEventListener("click", restore);
-  row.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" || event.key === " ") {
-      event.preventDefault();
-      restore();
-    }
+  // The whole row answers a click; the button makes it reachable from the keyboard.
+  const button = element("button", {
+    type: "button",
+    class: "run-button",
+    "aria-label": `Restore the settings of run ${run.number}`,
   });
+  const swatch = element("span", { class: "run-swatch", style: `background:${runColor(run)}` });
+  cells.run.append(swatch, button);
+  row.addEventListener("click", () => view.onRestore(run));
   return { row, cells };
 }
 

@@ -296,7 +296,7 @@ def test_compare_runs_overlays_two_runs_and_a_row_restores_its_config(watched):
     ]  # fmt: skip
     watched.screenshot("compare-runs")
 
-    run_a.click()
+    run_a.get_by_role("button", name="Restore the settings of run 1").press("Enter")
     wait_for_columns(page, 4)
     page.wait_for_function("window.playground.stats.epoch === 0")
     assert "hidden=4,2&" in page.url and "lr=0.03&" in page.url
