@@ -78,12 +78,13 @@ export class RunLog {
     this.version += 1;
   }
 
-  /** A live change of the current run's learning rate (`set`): the run trains on with it. */
-  changeLearningRate(value) {
+  /** A live change (`set`) of the current run's learning or regularization rate: the run
+   * trains on with it, and restoring the run brings the latest. */
+  changeLive(field, value) {
     const run = this.current;
-    if (!run || run.config.learning_rate === value) return;
-    run.config.learning_rate = value;
-    run.learningRates.push(value);
+    if (!run || !(field in run.config) || run.config[field] === value) return;
+    run.config[field] = value;
+    if (field === "learning_rate") run.learningRates.push(value);
     this.version += 1;
   }
 }
@@ -109,7 +110,7 @@ function rowCells(run) {
   else if (metric !== null) metricText = `R² ${compact(metric)}`;
   return {
     run: [String(run.number), run.number],
-    dataset: [ready.data_name ?? ready.config.dataset, ready.config.dataset],
+    dataset: [ready.data_name, ready.config.dataset],
     layers: [ready.layer_sizes.join("-"), ready.layer_sizes.join(",")],
     activation: [ready.config.activation, ready.config.activation],
     lr: [`${run.learningRates.length > 1 ? "→" : ""}${run.config.learning_rate}`, run.config.learning_rate],

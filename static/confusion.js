@@ -109,7 +109,7 @@ function createView(container) {
   return view;
 }
 
-function showCounts(view, counts, classes, split) {
+function showCounts(view, counts, classes) {
   const k = classes.length;
   let total = 0;
   let correct = 0;
@@ -142,7 +142,7 @@ function showCounts(view, counts, classes, split) {
 }
 
 /**
- * Draw the frame's confusion matrix of `split` ("test" or "train") into `element`; `run` is
+ * Draw the frame's confusion matrix of `split` ("test" or "train") into `container`; `run` is
  * the run's `ready` (its `classes` name the rows and columns); `onSplit(split)` is called
  * when the user picks the other split.
  */
@@ -173,7 +173,7 @@ export function renderConfusion(container, frame, { run, split, onSplit }) {
     container.dataset.total = "0";
     return;
   }
-  const { total, correct } = showCounts(view, matrix.data, classes, split);
+  const { total, correct } = showCounts(view, matrix.data, classes);
   container.dataset.total = String(total);
   container.dataset.correct = String(correct);
 }

@@ -250,7 +250,7 @@ async function start() {
     change(field, value) {
       if (LIVE_FIELDS.includes(field)) {
         state[field] = value;
-        if (field === "learning_rate") page.runs.changeLearningRate(value);
+        page.runs.changeLive(field, value);
         clearFieldErrors([field]);
         send({ type: "set", [field]: value });
         stateChanged({ reconfigure: false });
