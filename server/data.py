@@ -126,6 +126,7 @@ class RunData:
     name: str
     kind: str
     columns: tuple[str, ...]  # the inputs' names, before features
+    target: str  # the label or target column's name
     classes: tuple[str, ...]
     plane: bool
     X: np.ndarray  # the whole data set, raw, in its original order (for export)
@@ -170,6 +171,7 @@ def run_data(config: TrainConfig, custom: CustomData | None) -> RunData:
         table = None
         name, kind, plane = config.dataset, spec.kind, True
         columns = ("x1", "x2")[: spec.n_inputs]
+        target = "target" if kind == "regression" else "label"
         n_classes = {"binary": 2, "multiclass": config.n_classes, "regression": 0}[kind]
         classes = tuple(str(c) for c in range(n_classes))
     else:
@@ -180,12 +182,13 @@ def run_data(config: TrainConfig, custom: CustomData | None) -> RunData:
         else:
             table, name, plane = custom.table, custom.name, custom.plane
         X, y, kind = table.X, table.y, table.kind
-        columns, classes = table.columns, table.classes
+        columns, target, classes = table.columns, table.target, table.classes
     config.fit_data(kind, X.shape[1], len(y), plane=plane)
     y = _labels(kind, y)
     split = train_test_split(X, y, config.train_fraction, config.seed)
     raw_train, y_train, raw_test, y_test = split
-    common = dict(source=source, name=name, kind=kind, columns=columns, classes=classes)
+    common = dict(source=source, name=name, kind=kind, columns=columns, target=target)
+    common.update(classes=classes)
     common.update(plane=plane, X=X, y=y)
     if plane:
         return RunData(

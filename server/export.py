@@ -38,10 +38,7 @@ def _file(what: str, filename: str, media_type: str, content: str) -> dict:
 def data_csv(run) -> str:
     """The run's whole data set, raw (before features and standardisation), as CSV."""
     data = run.data
-    target = "target" if data.kind == "regression" else "label"
-    if run.custom is not None:
-        target = run.custom.table.target
-    return to_csv(data.X, data.y, data.columns, target, data.classes)
+    return to_csv(data.X, data.y, data.columns, data.target, data.classes)
 
 
 def model_dict(run) -> dict:
@@ -217,7 +214,7 @@ def script(run) -> str:
     lines = [
         f'"""Playground run {run.number}: {data.name} ({data.kind}), layers '
         f"{'-'.join(str(n) for n in [model.n_x, *model.n_h, model.n_y])}, "
-        f'{run.epoch} epochs, rebuilt with mlp_engine.',
+        f"{run.epoch} epochs, rebuilt with mlp_engine.",
         "",
         "Run it with the mlp-playground package installed (or from its checkout). It trains the",
         "same network on the same data with the same seed and prints each epoch's training loss",

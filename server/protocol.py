@@ -305,7 +305,9 @@ class Draw(_Strict):
     """
 
     type: Literal["draw"]
-    x: list[tuple[float, float]] = Field(max_length=CSV_LIMITS.max_rows)
+    x: list[Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(
+        max_length=CSV_LIMITS.max_rows
+    )
     y: list[float] = Field(max_length=CSV_LIMITS.max_rows)
     kind: Kind
     n_classes: int = Field(2, ge=2, le=N_CLASSES_RANGE[1], description="classification only")
