@@ -168,7 +168,6 @@ def run_data(config: TrainConfig, custom: CustomData | None) -> RunData:
         X, y = make_dataset(
             config.dataset, config.n_samples, config.noise, config.seed, config.n_classes
         )
-        table = None
         name, kind, plane = config.dataset, spec.kind, True
         columns = ("x1", "x2")[: spec.n_inputs]
         target = "target" if kind == "regression" else "label"
@@ -187,62 +186,52 @@ def run_data(config: TrainConfig, custom: CustomData | None) -> RunData:
     y = _labels(kind, y)
     split = train_test_split(X, y, config.train_fraction, config.seed)
     raw_train, y_train, raw_test, y_test = split
-    common = dict(source=source, name=name, kind=kind, columns=columns, target=target)
-    common.update(classes=classes)
-    common.update(plane=plane, X=X, y=y)
+    data = dict(source=source, name=name, kind=kind, columns=columns, target=target)
+    data.update(classes=classes, plane=plane, X=X, y=y)
     if plane:
-        return RunData(
-            **common,
+        data.update(
             X_train=feature_map(raw_train, config.features),
-            y_train=y_train,
             X_test=feature_map(raw_test, config.features),
-            y_test=y_test,
             shown_train=raw_train,
             shown_test=raw_test,
-            view="plane" if X.shape[1] == 2 else "line",
             x_range=INPUT_RANGE,
             y_range=INPUT_RANGE if X.shape[1] == 2 else None,
         )
-    X_train, mean, scale = standardize(raw_train)
-    X_test = (raw_test - mean) / scale
-    target_mean = target_scale = None
-    if kind == "regression":
-        targets, target_mean, target_scale = standardize(y_train[:, None])
-        y_train, y_test = targets[:, 0], (y_test - target_mean[0]) / target_scale[0]
-        target_mean, target_scale = float(target_mean[0]), float(target_scale[0])
-    scaling = Scaling(mean, scale, target_mean, target_scale)
-    both = np.concatenate([X_train, X_test])
-    if X.shape[1] > 2:
+    else:
+        X_train, mean, scale = standardize(raw_train)
+        X_test = (raw_test - mean) / scale
+        target_mean = target_scale = None
+        if kind == "regression":
+            targets, target_mean, target_scale = standardize(y_train[:, None])
+            y_train, y_test = targets[:, 0], (y_test - target_mean[0]) / target_scale[0]
+            target_mean, target_scale = float(target_mean[0]), float(target_scale[0])
+        data.update(
+            X_train=X_train,
+            X_test=X_test,
+            scaling=Scaling(mean, scale, target_mean, target_scale),
+            **_shown(X_train, X_test),
+        )
+    view = "line" if X.shape[1] == 1 else ("plane" if X.shape[1] == 2 else "pca")
+    return RunData(**data, y_train=y_train, y_test=y_test, view=view)
+
+
+def _shown(X_train: np.ndarray, X_test: np.ndarray) -> dict:
+    """Where the page draws standardised samples, and the ranges it shows: the inputs
+    themselves for one or two, else their first two principal components (fitted on the
+    training samples) and the share of the variance each explains."""
+    if X_train.shape[1] <= 2:
+        shown_train, shown_test, explained = X_train, X_test, None
+    else:
         components, centre = principal_components(X_train, 2)
         shown_train = project(X_train, components, centre)
         shown_test = project(X_test, components, centre)
         variance = np.var(X_train - centre, axis=0).sum()
         explained = tuple(float(v) for v in np.var(shown_train, axis=0) / variance)
-        shown = np.concatenate([shown_train, shown_test])
-        return RunData(
-            **common,
-            X_train=X_train,
-            y_train=y_train,
-            X_test=X_test,
-            y_test=y_test,
-            shown_train=shown_train,
-            shown_test=shown_test,
-            view="pca",
-            x_range=_padded(shown[:, 0]),
-            y_range=_padded(shown[:, 1]),
-            scaling=scaling,
-            explained_variance=explained,
-        )
-    return RunData(
-        **common,
-        X_train=X_train,
-        y_train=y_train,
-        X_test=X_test,
-        y_test=y_test,
-        shown_train=X_train,
-        shown_test=X_test,
-        view="plane" if X.shape[1] == 2 else "line",
+    both = np.concatenate([shown_train, shown_test])
+    return dict(
+        shown_train=shown_train,
+        shown_test=shown_test,
         x_range=_padded(both[:, 0]),
-        y_range=_padded(both[:, 1]) if X.shape[1] == 2 else None,
-        scaling=scaling,
+        y_range=_padded(both[:, 1]) if both.shape[1] == 2 else None,
+        explained_variance=explained,
     )
