@@ -33,6 +33,7 @@ installed `plotly` package.
 
 The caps are in `server_limits` of `/api/options` and set with `mlp-playground`'s flags or
 `MLP_PLAYGROUND_*` variables (server/settings.py). A message larger than `max_message_bytes`
+(`max_upload_bytes` for the messages that carry a file: `upload_csv`, `draw`, `import_model`)
 gets `error` `message_too_large`; more than `messages_per_second` (bursts of `message_burst`)
 get `error` `rate_limited` and are dropped (one error per run of dropped messages, so that a
 flood does not make the server queue replies); the connection stays open in both cases. When
