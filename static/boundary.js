@@ -1,32 +1,48 @@
 /**
  * The output view: what the network computes over the input plane, with the data on top.
  *
- * Binary classification and 2-D regression: the frame's `output` as a heatmap. Multi-class:
- * each point of the plane in its most probable class's colour, faded as that probability falls
- * to chance. 1-D regression: the fitted curve under the data. While a node of the graph is
- * hovered, its own map (or curve) replaces the output.
+ * By the run's `view`: "plane", binary classification and 2-D regression show the frame's
+ * `output` as a heatmap, multi-class each point of the plane in its most probable class's
+ * colour, faded as that probability falls to chance; "line", the fitted curve (one per class
+ * for classification) under the data; "pca" (more than two inputs), the samples on their
+ * first two principal components, coloured by the class (or value) the network predicts for
+ * them, wrong predictions drawn as a cross. While a node of the graph is hovered, its own map
+ * (or curve) replaces the output. In draw mode (`context.draw`) the view shows the points the
+ * user draws on the plane, and a click adds one.
  *
  * Two layers: the background is painted on a canvas under the plot area every frame (about a
  * millisecond), while a Plotly figure on top holds the axes and the data points, with their
  * hover and the click that picks the probe sample. Plotly redraws only when the points,
  * the probe or the size change: redrawing a 100 x 100 Plotly heatmap costs tens of
- * milliseconds a frame, which training at 30 frames a second cannot afford.
+ * milliseconds a frame, which training at 30 frames a second cannot afford. So the principal
+ * component view paints its points on the canvas too (their colours change every frame) and
+ * keeps invisible Plotly markers for hover and click.
  */
 
 import { frameArray, layerSizes } from "./connection.js";
 import {
   activationDomain,
   BLUE,
-  CLASS_COLORS,
+  classColor,
   COLORSCALE,
   css,
   paintClasses,
   paintMap,
   paintProbability,
+  scaleColor,
   symmetricDomain,
 } from "./colors.js";
-import { FEATURE_LABELS, featureGrid, featureLine } from "./sketches.js";
-import { formatValue } from "./tooltip.js";
+import {
+  className,
+  escapeHtml,
+  featureGrid,
+  featureLine,
+  FEATURE_LABELS,
+  inputNodes,
+  PLANE_RANGE,
+  planeInputs,
+} from "./sketches.js";
+import { formatValue, hideTooltip, showTooltip } from "./tooltip.js";
 import { elementSize } from "./size.js";
 
 const MARGIN = { l: 34, r: 8, t: 6, b: 30 };
@@ -38,47 +54,117 @@ const PLOT_CONFIG = {
   staticPlot: false,
 };
 const TRAIN_TRACE = 0;
+/** Margin around the samples' range on principal components, as the server pads tabular data. */
+const RANGE_MARGIN = 0.1;
 
 const figures = new WeakMap();
 
-function pointsTrace(run, split, name, outline) {
+const isClassifier = (run) => run.kind !== "regression";
+
+/** What the figure shows: the run's view, or "draw" while the user draws points. */
+const figureView = (run, draw) => (draw ? "draw" : run.view);
+
+/** [low, high] around `values`, padded by RANGE_MARGIN of their spread. */
+function padded(values) {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const v of values) {
+    low = Math.min(low, v);
+    high = Math.max(high, v);
+  }
+  const margin = RANGE_MARGIN * (high - low) || 1;
+  return [low - margin, high + margin];
+}
+
+/** Where the line view puts a sample vertically: its target, or its class as a probability. */
+function lineY(run, label) {
+  if (run.kind === "regression") return label;
+  return run.kind === "binary" ? label : -0.1;
+}
+
+/** The plot's x and y ranges. */
+function ranges(run, view) {
+  if (view === "draw") return { x: PLANE_RANGE, y: PLANE_RANGE };
+  const samples = [...run.train.x, ...run.test.x];
+  if (view === "pca") {
+    return { x: padded(samples.map((p) => p[0])), y: padded(samples.map((p) => p[1])) };
+  }
+  if (view === "plane") return { x: run.grid.x_range, y: run.grid.y_range };
+  if (run.kind !== "regression") return { x: run.grid.x_range, y: [-0.2, 1.15] };
+  const targets = [...run.train.y, ...run.test.y];
+  return { x: run.grid.x_range, y: [Math.min(...targets) - 0.3, Math.max(...targets) + 0.3] };
+}
+
+/** The axes' titles: the inputs' names, or the principal components and their share. */
+function axisTitles(run, view) {
+  if (view === "pca") {
+    const share = (k) => (run.explained_variance ? ` (${(100 * run.explained_variance[k]).toFixed(1)}% of variance)` : "");
+    return [`PC1${share(0)}`, `PC2${share(1)}`];
+  }
+  const tabular = view !== "draw" && !planeInputs(run);
+  const x = tabular ? run.columns[0] : "x₁";
+  if (view === "line") return [x, run.kind === "regression" ? "y" : "P(class)"];
+  return [x, tabular ? run.columns[1] : "x₂"];
+}
+
+function labelText(run, label) {
+  return isClassifier(run) ? className(run, label) : `target ${formatValue(label)}`;
+}
+
+function pointsTrace(run, view, split, name, outline) {
   const { x, y } = run[split];
-  const oneD = run.n_inputs === 1;
-  const marker = {
-    size: x.length > 1500 ? 4 : 6,
-    line: { color: outline, width: 1 },
+  const marker = { size: x.length > 1500 ? 4 : 6, line: { color: outline, width: 1 } };
+  const trace = { type: "scatter", mode: "markers", name, x: x.map((p) => p[0]), marker };
+  if (view === "pca") {
+    // Painted on the canvas in the predicted class's colour; these invisible markers hover.
+    return {
+      ...trace,
+      y: x.map((p) => p[1]),
+      marker: { size: 9, color: "rgba(0,0,0,0)" },
+      hoverinfo: "none",
+    };
+  }
+  if (view === "line") {
+    if (isClassifier(run)) marker.color = y.map((label) => css(classColor(label)));
+    else marker.color = split === "train" ? css(BLUE) : "#fff";
+    trace.y = y.map((label) => lineY(run, label));
+  } else {
+    if (run.kind === "regression") Object.assign(marker, { color: y, colorscale: COLORSCALE, cmin: -1, cmax: 1 });
+    else marker.color = y.map((label) => css(classColor(label)));
+    trace.y = x.map((p) => p[1]);
+  }
+  const [xName, yName] = axisTitles(run, view);
+  const where = view === "line" ? `${xName} %{x:.2f}` : `${xName} %{x:.2f}, ${yName} %{y:.2f}`;
+  return {
+    ...trace,
+    customdata: y.map((label) => labelText(run, label)),
+    hovertemplate: `${name} #%{pointNumber}<br>${where}<br>%{customdata}<extra></extra>`,
   };
-  if (oneD) marker.color = split === "train" ? css(BLUE) : "#fff";
-  else if (run.kind === "regression")
-    Object.assign(marker, { color: y, colorscale: COLORSCALE, cmin: -1, cmax: 1 });
-  else marker.color = y.map((label) => css(CLASS_COLORS[label]));
-  const target = run.kind === "regression" ? "target %{customdata:.3f}" : "class %{customdata}";
+}
+
+/** The user's points in draw mode, coloured by their class (or target). */
+function drawnTrace(draw) {
+  const marker = { size: 7, line: { color: "#fff", width: 1 } };
+  if (draw.kind === "regression") Object.assign(marker, { color: draw.labels, colorscale: COLORSCALE, cmin: -1, cmax: 1 });
+  else marker.color = draw.labels.map((label) => css(classColor(label)));
   return {
     type: "scatter",
     mode: "markers",
-    name,
-    x: x.map((p) => p[0]),
-    y: oneD ? y : x.map((p) => p[1]),
-    customdata: y,
+    x: draw.points.map((p) => p[0]),
+    y: draw.points.map((p) => p[1]),
     marker,
-    hovertemplate: `${name} #%{pointNumber}<br>x₁ %{x:.2f}${oneD ? "" : ", x₂ %{y:.2f}"}<br>${target}<extra></extra>`,
+    hoverinfo: "skip",
   };
 }
 
-/** The y range of the plot: the plane's, or the targets' (padded) for 1-D data. */
-function yRange(run) {
-  if (run.n_inputs === 2) return run.grid.y_range;
-  const targets = [...run.train.y, ...run.test.y];
-  return [Math.min(...targets) - 0.3, Math.max(...targets) + 0.3];
-}
-
-function layout(run, width, height) {
-  const oneD = run.n_inputs === 1;
+function layout(run, view, width, height) {
+  const { x, y } = ranges(run, view);
+  const [xTitle, yTitle] = axisTitles(run, view);
   const axis = (range, title) => ({
     range,
     fixedrange: true,
     zeroline: false,
-    showgrid: oneD,
+    showgrid: view === "line" || view === "pca",
     gridcolor: "rgba(0,0,0,0.08)",
     showline: true,
     mirror: true,
@@ -87,6 +173,7 @@ function layout(run, width, height) {
     ticklen: 3,
     title: { text: title, standoff: 2 },
     tickfont: { size: 9 },
+    automargin: false,
   });
   return {
     width,
@@ -97,33 +184,33 @@ function layout(run, width, height) {
     showlegend: false,
     hovermode: "closest",
     dragmode: false,
-    xaxis: axis(run.grid.x_range, "x₁"),
-    yaxis: axis(yRange(run), oneD ? "y" : "x₂"),
+    xaxis: axis(x, xTitle),
+    yaxis: axis(y, yTitle),
     plot_bgcolor: "rgba(0,0,0,0)",
     paper_bgcolor: "rgba(0,0,0,0)",
   };
 }
 
-function probeTrace(frame, run) {
+function probeTrace(frame, run, view) {
   const index = Math.min(frame.probe, run.train.x.length - 1);
   const point = run.train.x[index];
   return {
     type: "scatter",
     mode: "markers",
     x: [point[0]],
-    y: [run.n_inputs === 1 ? run.train.y[index] : point[1]],
+    y: [view === "line" ? lineY(run, run.train.y[index]) : point[1]],
     hoverinfo: "skip",
     marker: { symbol: "circle-open", size: 15, color: "#111", line: { width: 2.5 } },
   };
 }
 
 /** The plot area in the element's pixels, and data <-> pixel conversions for it. */
-function plotArea(element, run) {
+function plotArea(element, figure) {
   const size = elementSize(element);
   const width = size.width - MARGIN.l - MARGIN.r;
   const height = size.height - MARGIN.t - MARGIN.b;
-  const [x0, x1] = run.grid.x_range;
-  const [y0, y1] = yRange(run);
+  const [x0, x1] = figure.ranges.x;
+  const [y0, y1] = figure.ranges.y;
   return {
     width,
     height,
@@ -134,8 +221,18 @@ function plotArea(element, run) {
   };
 }
 
-/** The DOM for one run: the background canvas and the Plotly layer above it. */
-function build(element, run) {
+/** The pointer's place in the plot area's pixels, or null outside it. */
+function pointerAt(element, figure, event) {
+  const bounds = element.getBoundingClientRect();
+  const area = plotArea(element, figure);
+  const px = event.clientX - bounds.left - MARGIN.l;
+  const py = event.clientY - bounds.top - MARGIN.t;
+  if (px < 0 || py < 0 || px > area.width || py > area.height) return null;
+  return { area, x: area.dataX(px), y: area.dataY(py) };
+}
+
+/** The DOM for one run and view: the background canvas and the Plotly layer above it. */
+function build(element, run, view) {
   element.replaceChildren();
   const canvas = document.createElement("canvas");
   canvas.className = "boundary-canvas";
@@ -145,19 +242,29 @@ function build(element, run) {
   element.append(canvas, plot);
   const figure = {
     run,
+    view,
+    ranges: ranges(run, view),
     canvas,
     plot,
     image: document.createElement("canvas"),
     plotKey: null,
     frame: null,
     context: null,
-    train: pointsTrace(run, "train", "train", "#fff"),
-    test: pointsTrace(run, "test", "test", "#222"),
+    train: pointsTrace(run, view, "train", "train", "#fff"),
+    test: pointsTrace(run, view, "test", "test", "#222"),
   };
+  if (isClassifier(run)) figure.labelNames = run.classes.map((_, k) => className(run, k));
+  else figure.targetDomain = symmetricDomain([...run.train.y, ...run.test.y]);
   element.onmousemove = (event) => showValueAt(element, event);
   element.onmouseleave = () => {
     if (figure.context?.readout) figure.context.readout.textContent = "";
   };
+  element.onclick = (event) => {
+    const draw = figure.context?.draw;
+    const at = draw && pointerAt(element, figure, event);
+    if (at) draw.onPlane(at.x, at.y, event.shiftKey);
+  };
+  element.classList.toggle("drawing", view === "draw");
   return figure;
 }
 
@@ -171,21 +278,24 @@ function outputColumn(frame, j) {
 
 /** What a hovered graph node shows: {values, side, domain, title}, or null for the output. */
 function nodePicture(frame, run, hover) {
+  if (!run.grid) return null; // principal components: no plane to map
   const sizes = layerSizes(frame);
   const { column, index } = hover;
   const oneD = run.n_inputs === 1;
   if (column >= sizes.length || index >= sizes[column]) return null;
   if (column === 0) {
-    const feature = run.config.features[index];
+    const input = inputNodes(run)[index];
+    if (!input?.feature) return null;
     const side = oneD ? run.grid.resolution : FEATURE_MAP_SIDE;
     const values = oneD
-      ? featureLine(feature, side, run.grid.x_range)
-      : featureGrid(feature, side, run.grid.x_range);
+      ? featureLine(input.feature, side, run.grid.x_range)
+      : featureGrid(input.feature, side, run.grid.x_range, run.grid.y_range);
+    const name = planeInputs(run) ? FEATURE_LABELS[input.feature] : input.name;
     return {
       values,
       side,
       domain: symmetricDomain(values),
-      title: `Input ${FEATURE_LABELS[feature]} over the plane`,
+      title: `Input ${name} over the ${oneD ? "line" : "plane"}`,
     };
   }
   if (column === sizes.length - 1) {
@@ -195,8 +305,8 @@ function nodePicture(frame, run, hover) {
       values,
       side: run.grid.resolution,
       domain: [0, 1],
-      classColor: CLASS_COLORS[index % CLASS_COLORS.length],
-      title: `Output ${index}: the probability of class ${index}`,
+      classColor: classColor(index),
+      title: `Output ${index}: the probability of ${className(run, index)}`,
     };
   }
   const { data, shape } = frameArray(frame, "neurons", column - 1);
@@ -210,11 +320,16 @@ function nodePicture(frame, run, hover) {
   };
 }
 
-function defaultTitle(run) {
-  if (run.n_inputs === 1) return "The network's prediction (line) over the data";
+function defaultTitle(run, view) {
+  if (view === "pca") {
+    return isClassifier(run)
+      ? "Each sample's predicted class (PCA view)"
+      : "Each sample's prediction (PCA view)";
+  }
+  if (view === "line") return "The network's prediction (line) over the data";
   if (run.kind === "regression") return "The network's prediction over the plane";
   if (run.kind === "multiclass") return "Most probable class, paler where the network is unsure";
-  return "The network's output, P(class 1), over the plane";
+  return `The network's output, P(${className(run, 1)}), over the plane`;
 }
 
 /** The background's opacity over white, light enough for the data points to stand out. */
@@ -249,10 +364,102 @@ function drawCurve(context, values, area, run, style) {
   context.setLineDash([]);
 }
 
+/** The line view: the prediction curve, or each class's probability in its colour. */
+function paintLine(draw, frame, area, run, hovered) {
+  if (hovered) {
+    drawCurve(draw, hovered.values, area, run, { color: "#555", width: 2, dash: [6, 4] });
+    return;
+  }
+  if (run.kind !== "multiclass") {
+    drawCurve(draw, outputColumn(frame, 0), area, run, { color: "#222", width: 2.5 });
+    return;
+  }
+  for (let k = 0; k < layerSizes(frame).at(-1); k++) {
+    drawCurve(draw, outputColumn(frame, k), area, run, { color: css(classColor(k)), width: 2 });
+  }
+}
+
+const CROSS = 4;
+const DOT = 3.5;
+
+/**
+ * The principal-component view's samples, in the colour of what the network predicts for
+ * them (the frame's train_predicted, test_predicted); a wrong class is a cross. Samples of
+ * one colour are drawn as one path: a thousand separate fills cost several milliseconds.
+ */
+function paintSamples(draw, frame, area, figure, showTest) {
+  const { run } = figure;
+  for (const split of showTest ? ["train", "test"] : ["train"]) {
+    const predicted = frameArray(frame, `${split}_predicted`)?.data;
+    const { x, y } = run[split];
+    const dots = new Map(); // colour -> sample indices
+    const crosses = new Map();
+    for (let i = 0; i < x.length; i++) {
+      const guess = predicted ? predicted[i] : y[i];
+      const wrong = isClassifier(run) && guess !== y[i];
+      const color = isClassifier(run) ? css(classColor(guess)) : scaleColor(guess, figure.targetDomain);
+      const group = wrong ? crosses : dots;
+      if (!group.has(color)) group.set(color, []);
+      group.get(color).push(i);
+    }
+    draw.lineWidth = 1;
+    draw.strokeStyle = split === "train" ? "#fff" : "#222";
+    for (const [color, indices] of dots) {
+      draw.beginPath();
+      for (const i of indices) {
+        const px = area.px(x[i][0]);
+        const py = area.py(x[i][1]);
+        draw.moveTo(px + DOT, py);
+        draw.arc(px, py, DOT, 0, 2 * Math.PI);
+      }
+      draw.fillStyle = color;
+      draw.fill();
+      draw.stroke();
+    }
+    draw.lineCap = "round";
+    for (const [color, indices] of crosses) {
+      draw.beginPath();
+      for (const i of indices) {
+        const px = area.px(x[i][0]);
+        const py = area.py(x[i][1]);
+        draw.moveTo(px - CROSS, py - CROSS);
+        draw.lineTo(px + CROSS, py + CROSS);
+        draw.moveTo(px + CROSS, py - CROSS);
+        draw.lineTo(px - CROSS, py + CROSS);
+      }
+      for (const [stroke, width] of [["#222", 3.6], [color, 2]]) {
+        draw.strokeStyle = stroke;
+        draw.lineWidth = width;
+        draw.stroke();
+      }
+    }
+  }
+}
+
+/** The output over the plane (or a hovered node's map), for the plane and draw views. */
+function paintPlane(draw, frame, area, figure, context, hovered) {
+  const { run, image } = figure;
+  if (hovered) {
+    if (hovered.classColor)
+      paintProbability(image, hovered.values, hovered.side, hovered.classColor, context.discretize);
+    else paintMap(image, hovered.values, hovered.side, hovered.domain, context.discretize);
+    drawPicture(draw, image, hovered.side, area, run, !context.discretize);
+    return;
+  }
+  const resolution = run.grid.resolution;
+  const output = frameArray(frame, "output").data;
+  if (run.kind === "multiclass") {
+    paintClasses(image, output, resolution, layerSizes(frame).at(-1), context.discretize);
+  } else {
+    paintMap(image, output, resolution, run.kind === "regression" ? [-1, 1] : [0, 1], context.discretize);
+  }
+  drawPicture(draw, image, resolution, area, run, !context.discretize);
+}
+
 /** Paint this frame's background; returns the caption. */
 function paintBackground(element, figure, frame, context) {
-  const { run, canvas, image } = figure;
-  const area = plotArea(element, run);
+  const { run, canvas, view } = figure;
+  const area = plotArea(element, figure);
   const ratio = window.devicePixelRatio || 1;
   const width = Math.round(area.width * ratio);
   const height = Math.round(area.height * ratio);
@@ -263,130 +470,169 @@ function paintBackground(element, figure, frame, context) {
   const draw = canvas.getContext("2d");
   draw.setTransform(ratio, 0, 0, ratio, 0, 0);
   draw.clearRect(0, 0, area.width, area.height);
+  if (view === "pca") {
+    paintSamples(draw, frame, area, figure, context.showTest);
+    return defaultTitle(run, view);
+  }
+  if (view === "draw") {
+    // The network's output only where it is over the same plane as the drawing.
+    if (context.draw.background) paintPlane(draw, frame, area, figure, context, null);
+    return context.draw.title;
+  }
   const hovered = context.hover ? nodePicture(frame, run, context.hover) : null;
-  const resolution = run.grid.resolution;
-
-  if (run.n_inputs === 1) {
-    if (hovered) {
-      drawCurve(draw, hovered.values, area, run, { color: "#555", width: 2, dash: [6, 4] });
-      return hovered.title;
-    }
-    drawCurve(draw, outputColumn(frame, 0), area, run, { color: "#222", width: 2.5 });
-    return defaultTitle(run);
-  }
-  if (hovered) {
-    if (hovered.classColor)
-      paintProbability(image, hovered.values, hovered.side, hovered.classColor, context.discretize);
-    else paintMap(image, hovered.values, hovered.side, hovered.domain, context.discretize);
-    drawPicture(draw, image, hovered.side, area, run, !context.discretize);
-    return hovered.title;
-  }
-  const output = frameArray(frame, "output").data;
-  if (run.kind === "multiclass") {
-    paintClasses(image, output, resolution, layerSizes(frame).at(-1), context.discretize);
-  } else {
-    paintMap(image, output, resolution, run.kind === "regression" ? [-1, 1] : [0, 1], context.discretize);
-  }
-  drawPicture(draw, image, resolution, area, run, !context.discretize);
-  return defaultTitle(run);
+  if (view === "line") paintLine(draw, frame, area, run, hovered);
+  else paintPlane(draw, frame, area, figure, context, hovered);
+  return hovered?.title ?? defaultTitle(run, view);
 }
 
 /** The output under the pointer, written into the readout line. */
 function showValueAt(element, event) {
   const figure = figures.get(element);
   const readout = figure?.context?.readout;
-  if (!figure?.frame || !readout) return;
-  const { run, frame } = figure;
-  const bounds = element.getBoundingClientRect();
-  const area = plotArea(element, run);
-  const px = event.clientX - bounds.left - MARGIN.l;
-  const py = event.clientY - bounds.top - MARGIN.t;
-  if (px < 0 || py < 0 || px > area.width || py > area.height) {
+  if (!figure?.frame || !readout || figure.view === "pca") return;
+  const { run, frame, view } = figure;
+  const at = pointerAt(element, figure, event);
+  if (!at) {
     readout.textContent = "";
     return;
   }
-  const x = area.dataX(px);
+  const [xName, yName] = axisTitles(run, view);
+  const position = view === "line" ? `${xName} ${at.x.toFixed(2)}` : `${xName} ${at.x.toFixed(2)}, ${yName} ${at.y.toFixed(2)}`;
+  if (view === "draw") {
+    readout.textContent = `${position}: ${figure.context.draw.clickHint}`;
+    return;
+  }
   const n = run.grid.resolution;
-  const [x0, x1] = run.grid.x_range;
   const cell = (v, [low, high]) =>
     Math.max(0, Math.min(n - 1, Math.round(((v - low) / (high - low)) * (n - 1))));
   const { data, shape } = frameArray(frame, "output");
   const nY = shape[shape.length - 1];
-  const where =
-    run.n_inputs === 1 ? cell(x, [x0, x1]) : cell(area.dataY(py), run.grid.y_range) * n + cell(x, [x0, x1]);
+  const column = cell(at.x, run.grid.x_range);
+  const where = view === "line" ? column : cell(at.y, run.grid.y_range) * n + column;
   const values = Array.from(data.subarray(where * nY, (where + 1) * nY));
-  const position =
-    run.n_inputs === 1 ? `x₁ ${x.toFixed(2)}` : `x₁ ${x.toFixed(2)}, x₂ ${area.dataY(py).toFixed(2)}`;
   let value;
   if (run.kind === "multiclass") {
     const best = values.indexOf(Math.max(...values));
-    value = `class ${best} (P = ${values.map(formatValue).join(", ")})`;
+    value = `${className(run, best)} (P = ${values.map(formatValue).join(", ")})`;
   } else {
-    value = `${run.kind === "regression" ? "prediction" : "P(class 1)"} ${formatValue(values[0])}`;
+    value = `${run.kind === "regression" ? "prediction" : `P(${className(run, 1)})`} ${formatValue(values[0])}`;
   }
   readout.textContent = `${position}: ${value}`;
 }
 
+/** Hovering a sample of the principal-component view: its true and predicted class. */
+function showSample(figure, event) {
+  const point = event.points?.[0];
+  if (!point || point.curveNumber > 1 || !figure.frame) return;
+  const split = point.curveNumber === TRAIN_TRACE ? "train" : "test";
+  const { run } = figure;
+  const i = point.pointNumber;
+  const truth = run[split].y[i];
+  const guess = frameArray(figure.frame, `${split}_predicted`)?.data[i];
+  let text;
+  if (isClassifier(run)) {
+    const verdict = guess === truth ? "right" : "wrong";
+    text = `true ${className(run, truth)}, predicted ${guess === undefined ? "–" : className(run, guess)} (${verdict})`;
+  } else {
+    text = `target ${formatValue(truth)}, prediction ${guess === undefined ? "–" : formatValue(guess)} (standardised)`;
+  }
+  const line = `${split} #${i}: ${text}`;
+  if (figure.context?.readout) figure.context.readout.textContent = line;
+  showTooltip(escapeHtml(line), event.event.clientX, event.event.clientY);
+}
+
 const gradient = `linear-gradient(to right, ${COLORSCALE.map(([, color]) => color).join(", ")})`;
 
-/** What the colours mean for this run's kind of problem. */
-function legendHtml(run) {
-  if (run.n_inputs === 1) {
+/** Class swatches; many classes named by number go by their numbers alone. */
+function swatches(names) {
+  const short = names.length > 5 && names.every((name) => /^class \d+$/.test(name));
+  const items = names.map(
+    (name, k) =>
+      `<span class="swatch-box" style="background:${css(classColor(k))}"></span>${escapeHtml(short ? String(k) : name)}`,
+  );
+  return items.join(" ");
+}
+
+const ramp = (low, high, name) =>
+  `<span>${low}</span><span class="ramp" style="background:${gradient}" title="${name}"></span><span>${high}</span>`;
+
+/** What the colours mean for this run's kind of problem (or for the drawn points). */
+function legendHtml(run, view, draw) {
+  if (view === "draw") {
+    if (draw.kind === "regression") return ramp("−1", "+1", "target");
+    return swatches(Array.from({ length: draw.nClasses }, (_, k) => `class ${k}`));
+  }
+  const names = run.classes.map((_, k) => className(run, k));
+  if (view === "pca") {
+    if (!isClassifier(run)) {
+      const [low, high] = symmetricDomain([...run.train.y, ...run.test.y]).map(formatValue);
+      return `prediction ${ramp(low, high, "prediction (standardised)")}`;
+    }
+    return `${swatches(names)} <span class="cross">×</span>wrong`;
+  }
+  if (view === "line" && run.kind === "regression") {
     return `<span class="dot" style="background:${css(BLUE)}"></span>training data <span class="dot hollow"></span>test data
       <span class="line"></span>prediction`;
   }
-  if (run.kind === "multiclass") {
-    const classes = run.layer_sizes.at(-1);
-    return Array.from(
-      { length: classes },
-      (_, k) => `<span class="swatch-box" style="background:${css(CLASS_COLORS[k])}"></span>class ${k}`,
-    ).join(" ");
-  }
-  const [low, high, name] =
-    run.kind === "regression"
-      ? ["−1", "+1", "prediction and target"]
-      : ["0 (class 0)", "1 (class 1)", "P(class 1)"];
-  return `<span>${low}</span><span class="ramp" style="background:${gradient}" title="${name}"></span><span>${high}</span>`;
+  if (run.kind === "multiclass") return swatches(names);
+  if (run.kind === "regression") return ramp("−1", "+1", "prediction and target");
+  return ramp(`0 (${escapeHtml(names[0])})`, `1 (${escapeHtml(names[1])})`, `P(${escapeHtml(names[1])})`);
 }
 
 /**
  * Draw `frame` into `element`. `context`: run (ready message), showTest, discretize, hover
- * (a graph node {column, index} or null), onProbe(index), and the elements for its caption:
- * title, readout (the value under the pointer) and legend.
+ * (a graph node {column, index} or null), onProbe(index), draw (draw mode's points
+ * {points, labels, kind, nClasses, version, background, title, clickHint, onPlane(x1, x2,
+ * remove)}, or null), and the elements for its caption: title, readout (the value under the
+ * pointer) and legend.
  */
 export function renderBoundary(element, frame, context) {
-  const { run } = context;
+  const { run, draw } = context;
+  const view = figureView(run, draw);
   let figure = figures.get(element);
-  if (!figure || figure.run !== run) {
-    figure = build(element, run);
+  if (!figure || figure.run !== run || figure.view !== view) {
+    figure = build(element, run, view);
     figures.set(element, figure);
-    if (context.legend) context.legend.innerHTML = legendHtml(run);
+    figure.legendKey = null;
   }
   figure.frame = frame;
   figure.context = context;
   const title = paintBackground(element, figure, frame, context);
 
+  const legendKey = view === "draw" ? `${draw.kind}|${draw.nClasses}` : "run";
+  if (context.legend && figure.legendKey !== legendKey) {
+    figure.legendKey = legendKey;
+    context.legend.innerHTML = legendHtml(run, view, draw);
+  }
+
   const { width, height } = elementSize(element);
-  const plotKey = `${context.showTest}|${frame.probe}|${width}x${height}`;
+  const plotKey = `${context.showTest}|${frame.probe}|${width}x${height}|${draw?.version}`;
   if (figure.plotKey !== plotKey) {
     const first = figure.plotKey === null;
     figure.plotKey = plotKey;
-    const test = { ...figure.test, visible: context.showTest };
-    Plotly.react(
-      figure.plot,
-      [figure.train, test, probeTrace(frame, run)],
-      layout(run, width, height),
-      PLOT_CONFIG,
-    );
+    const traces =
+      view === "draw"
+        ? [drawnTrace(draw)]
+        : [figure.train, { ...figure.test, visible: context.showTest }, probeTrace(frame, run, view)];
+    Plotly.react(figure.plot, traces, layout(run, view, width, height), PLOT_CONFIG);
     if (first) {
       figure.plot.on("plotly_click", (event) => {
+        if (figure.context.draw) return;
         const point = event.points.find((p) => p.curveNumber === TRAIN_TRACE);
         if (point) figure.context.onProbe(point.pointNumber);
       });
+      if (view === "pca") {
+        figure.plot.on("plotly_hover", (event) => showSample(figure, event));
+        figure.plot.on("plotly_unhover", () => {
+          hideTooltip();
+          if (figure.context?.readout) figure.context.readout.textContent = "";
+        });
+      }
     }
   }
   element.dataset.kind = run.kind;
-  element.dataset.points = String(run.train.x.length);
+  element.dataset.view = view;
+  element.dataset.points = String(view === "draw" ? draw.points.length : run.train.x.length);
   element.dataset.epoch = String(frame.epoch);
   if (context.title && context.title.textContent !== title) context.title.textContent = title;
 }

@@ -10,10 +10,19 @@
 import { errorSlot } from "./errors.js";
 import { element, numberField, selectField, setSelectValue, sliderField } from "./fields.js";
 import { FEATURE_LABELS, paintDatasetIcon, paintFeature, usesX2 } from "./sketches.js";
-import { datasetInfo, SPEEDS, validCosts, validOutputs } from "./state.js";
+import {
+  CUSTOM,
+  datasetInfo,
+  isPlaneData,
+  SPEEDS,
+  trainCount,
+  validCosts,
+  validOutputs,
+} from "./state.js";
 
 const SAMPLE_SIZES = [50, 100, 200, 300, 500, 1000, 2000, 5000];
 const ICON_SIZE = 44;
+const REAL_ICON_SIZE = 30;
 const FEATURE_ICON_SIDE = 24;
 
 /** How menu entries read; the values sent stay the protocol's names. */
@@ -55,29 +64,72 @@ const featureSlug = (feature) => feature.replace("^2", "sq").replace(/[^a-z0-9]/
 
 const byId = (id) => document.getElementById(id);
 
-function buildDatasetPicker(options, change) {
-  const picker = byId("dataset-picker");
-  const buttons = options.datasets.map(({ name, kind, description }) => {
-    const canvas = element("canvas", { width: ICON_SIZE, height: ICON_SIZE, "aria-hidden": "true" });
-    paintDatasetIcon(canvas, name);
-    const button = element(
-      "button",
-      {
-        type: "button",
-        class: "dataset",
-        role: "radio",
-        "data-testid": `dataset-${name}`,
-        "aria-label": `${name}: ${description}`,
-        title: `${name} (${kind}): ${description}`,
-      },
-      [canvas, element("span", { text: name.replace("_", " ") })],
-    );
-    button.dataset.name = name;
-    button.addEventListener("click", () => change("dataset", name));
-    picker.append(button);
-    return button;
+function datasetButton(entry, change, iconSize = ICON_SIZE) {
+  const { name, kind, description } = entry;
+  const canvas = element("canvas", { width: iconSize, height: iconSize, "aria-hidden": "true" });
+  paintDatasetIcon(canvas, entry);
+  const label = name === CUSTOM ? "your data" : name.replace("_", " ");
+  const button = element(
+    "button",
+    {
+      type: "button",
+      class: "dataset",
+      role: "radio",
+      "data-testid": `dataset-${name}`,
+      "aria-label": `${label}: ${description}`,
+      title: `${label} (${kind}): ${description}`,
+    },
+    [canvas, element("span", { text: label })],
+  );
+  button.dataset.name = name;
+  button.canvas = canvas;
+  button.addEventListener("click", () => change("dataset", name));
+  return button;
+}
+
+/** A caption and a radio group of dataset buttons, after `anchor`; returns the group. */
+function datasetGroup(anchor, caption, className) {
+  const id = `dataset-group-${className}`;
+  const group = element("div", {
+    class: `dataset-picker ${className}`,
+    role: "radiogroup",
+    "aria-labelledby": id,
   });
-  picker.after(errorSlot("dataset"));
+  anchor.after(element("p", { class: "group-caption", id, text: caption }), group);
+  return group;
+}
+
+/** The custom dataset's entry while there are no custom data yet (the button is disabled). */
+const NO_CUSTOM_DATA = {
+  name: CUSTOM,
+  kind: "none yet",
+  description: "no data yet: draw points on the output plane (Draw) or upload a CSV",
+};
+
+/**
+ * Three groups: the generated 2-D problems, scikit-learn's real data sets, and the user's own
+ * (`dataset-custom`, beside the upload controls that userdata.js builds in `your-data-tools`).
+ */
+function buildDatasetPicker(options, change) {
+  const generated = byId("dataset-picker");
+  generated.setAttribute("aria-label", "Generated data");
+  const real = datasetGroup(generated, "Real data (scikit-learn)", "real");
+  const own = datasetGroup(real, "Your data", "own");
+  const buttons = [];
+  for (const entry of options.datasets) {
+    const group = entry.source === "real" ? real : generated;
+    const button = datasetButton(entry, change, entry.source === "real" ? REAL_ICON_SIZE : ICON_SIZE);
+    group.append(button);
+    buttons.push(button);
+  }
+  const custom = datasetButton(NO_CUSTOM_DATA, change, REAL_ICON_SIZE);
+  own.append(custom);
+  buttons.push(custom);
+  const tools = element("div", { id: "your-data-tools", class: "your-data-tools" });
+  const row = element("div", { class: "your-data" });
+  own.replaceWith(row);
+  row.append(own, tools);
+  row.after(errorSlot("dataset"));
   return buttons;
 }
 
@@ -115,6 +167,7 @@ function buildDataFields(controls, limits, actions) {
     title: "Draw new data with a random seed",
   });
   regenerate.addEventListener("click", actions.regenerate);
+  controls.regenerate = regenerate;
   seedRow.append(regenerate);
   data.append(row, seedRow);
 }
@@ -188,7 +241,7 @@ function layerButton(i, sign, disabled, actions) {
 }
 
 /** The +/- buttons and width of each hidden layer, one grid cell per column of the graph. */
-function renderLayerControls(controls, hidden) {
+function renderLayerControls(controls, hidden, inputs) {
   const row = byId("layer-controls");
   row.style.gridTemplateColumns = `repeat(${hidden.length + 2}, 1fr)`;
   const [fewest, most] = controls.limits.neurons;
@@ -202,16 +255,68 @@ function renderLayerControls(controls, hidden) {
     return element("div", { class: "layer-cell" }, [buttons, size]);
   });
   row.replaceChildren(
-    element("div", { class: "layer-cell edge-cell", text: "Features" }),
+    element("div", { class: "layer-cell edge-cell", text: inputs }),
     ...cells,
     element("div", { class: "layer-cell edge-cell", text: "Output" }),
   );
 }
 
+/** Why the generated data's controls do not apply to a dataset, or "" when they do. */
+function notGeneratedReason(info, state) {
+  if (info.source === "generated") return "";
+  if (info.source === "real") return `${state.dataset} has its own ${info.n_samples} samples`;
+  return info.plane ? "the drawn points are the data" : "the uploaded file is the data";
+}
+
+/** Disable a control (and say why on it and its field) or enable it again. */
+function applies(control, reason, usual = "") {
+  control.disabled = reason !== "";
+  control.title = reason || usual;
+  const field = control.closest(".field");
+  if (field) field.title = reason;
+}
+
+/** The dataset buttons' state: which is chosen, and the custom one's data and icon. */
+function syncDatasets(controls, state, options) {
+  const custom = options.datasets.find((d) => d.name === CUSTOM) ?? null;
+  for (const button of controls.datasets) {
+    button.setAttribute("aria-checked", String(button.dataset.name === state.dataset));
+    if (button.dataset.name !== CUSTOM || button.entry === custom) continue;
+    button.entry = custom;
+    button.disabled = !custom;
+    const entry = custom ?? NO_CUSTOM_DATA;
+    button.title = `your data: ${entry.description}`;
+    button.setAttribute("aria-label", button.title);
+    paintDatasetIcon(button.canvas, entry);
+  }
+}
+
+function syncFeatures(controls, state, info) {
+  const plane = isPlaneData(info);
+  const oneD = plane && info.n_inputs === 1;
+  const shape = oneD ? "1d" : "2d";
+  const notPlane = plane
+    ? ""
+    : `features map points of the plane; ${state.dataset === CUSTOM ? "the file" : state.dataset} ` +
+      `goes in as its ${info.n_inputs} columns`;
+  byId("feature-toggles").classList.toggle("not-applicable", !plane);
+  for (const button of controls.features) {
+    const feature = button.dataset.feature;
+    const on = state.features.includes(feature);
+    const needsX2 = oneD && usesX2(feature);
+    button.setAttribute("aria-pressed", String(on));
+    button.disabled = !plane || needsX2 || (on && state.features.length === 1);
+    button.title =
+      notPlane || (needsX2 ? `${feature}: ${state.dataset} has one input, x1` : `feature ${feature}`);
+    if (controls.featureShape !== shape)
+      paintFeature(button.canvas, feature, FEATURE_ICON_SIDE, [-6, 6], oneD);
+  }
+  controls.featureShape = shape;
+}
+
 /** Show `state` in every control. */
 export function syncControls(controls, state, options) {
   const info = datasetInfo(state, options);
-  const oneD = info.n_inputs === 1;
   for (const [field] of TOP_BAR) setSelectValue(controls[field], state[field]);
   setSelectValue(controls.n_samples, state.n_samples);
   setSelectValue(controls.n_classes, state.n_classes);
@@ -227,8 +332,16 @@ export function syncControls(controls, state, options) {
   controls.output_activation.options[0].textContent = `auto (${display(defaultOutput)})`;
   controls.cost.options[0].textContent = `auto (${display(defaultCost)})`;
   controls.regularization_rate.disabled = state.regularization === "none";
-  controls.n_classes.disabled = info.kind !== "multiclass";
-  controls.n_classes.title = info.kind === "multiclass" ? "" : "multi-class datasets only";
+  const fixed = notGeneratedReason(info, state);
+  applies(controls.noise, fixed);
+  applies(controls.n_samples, fixed);
+  applies(controls.n_classes, fixed || (info.kind === "multiclass" ? "" : "multi-class datasets only"));
+  controls.regenerate.title = fixed
+    ? "A new split into training and test data, and new initial weights (random seed)"
+    : "Draw new data with a random seed";
+  const nTrain = info.n_samples && trainCount(state.train_fraction, info.n_samples);
+  controls.batch_size.title =
+    nTrain && state.batch_size > nTrain ? `Trains with ${nTrain}: the data have ${nTrain} training samples` : "";
   for (const field of ["batch_size", "seed"]) {
     if (document.activeElement !== controls[field]) controls[field].value = String(state[field]);
   }
@@ -237,23 +350,9 @@ export function syncControls(controls, state, options) {
     controls[field].show(state[field]);
   }
 
-  for (const button of controls.datasets) {
-    button.setAttribute("aria-checked", String(button.dataset.name === state.dataset));
-  }
+  syncDatasets(controls, state, options);
   byId("dataset-description").textContent = `${info.description} (${info.kind})`;
-
-  const shape = oneD ? "1d" : "2d";
-  for (const button of controls.features) {
-    const feature = button.dataset.feature;
-    const on = state.features.includes(feature);
-    const needsX2 = oneD && usesX2(feature);
-    button.setAttribute("aria-pressed", String(on));
-    button.disabled = needsX2 || (on && state.features.length === 1);
-    button.title = needsX2 ? `${feature}: ${state.dataset} has one input, x1` : `feature ${feature}`;
-    if (controls.featureShape !== shape)
-      paintFeature(button.canvas, feature, FEATURE_ICON_SIDE, [-6, 6], oneD);
-  }
-  controls.featureShape = shape;
+  syncFeatures(controls, state, info);
 
   for (const field of ["showTest", "discretize", "logScale"]) controls[field].checked = state[field];
   for (const radio of document.querySelectorAll("input[name=direction]")) {
@@ -265,7 +364,7 @@ export function syncControls(controls, state, options) {
   byId("network-heading").lastChild.textContent = hidden.length === 1 ? " hidden layer" : " hidden layers";
   byId("add-layer").disabled = hidden.length >= controls.limits.hidden_layers[1];
   byId("remove-layer").disabled = hidden.length <= controls.limits.hidden_layers[0];
-  renderLayerControls(controls, hidden);
+  renderLayerControls(controls, hidden, isPlaneData(info) ? "Features" : "Inputs");
 }
 
 /** Whether the session is training: the play button shows pause while it is. */

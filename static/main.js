@@ -13,11 +13,13 @@ import { buildControls, showPlaying, syncControls } from "./controls.js";
 import { clearFieldErrors, errorField, errorText, showFieldError } from "./errors.js";
 import {
   CONFIG_FIELDS,
+  CUSTOM,
   datasetInfo,
   effectiveOutput,
   fitDataset,
   fromHash,
   LIVE_FIELDS,
+  setCustomDataset,
   toHash,
   trainConfig,
   validOutputs,
@@ -33,6 +35,7 @@ import { renderGradcheck, renderInspector, STAGES, stageHighlight } from "./insp
 import { fitSelection, renderLayerSpace } from "./layerspace.js";
 import { usesX2 } from "./sketches.js";
 import { onResize } from "./size.js";
+import { UserData } from "./userdata.js";
 
 const RENDER_SAMPLES = 600;
 const RATE_INTERVAL_MS = 1000;
@@ -112,7 +115,7 @@ async function start() {
   }
 
   function configure() {
-    send({ type: "configure", config: trainConfig(state) });
+    send({ type: "configure", config: trainConfig(state, options) });
   }
 
   function stateChanged({ reconfigure }) {
@@ -152,8 +155,10 @@ async function start() {
     }
   }
 
-  function selectDataset(name) {
+  /** Choose dataset `name`; `customEntry`: the user's data set, new from the server. */
+  function selectDataset(name, customEntry = null) {
     const before = datasetInfo(state, options);
+    if (customEntry) setCustomDataset(options, customEntry);
     state.dataset = name;
     const after = datasetInfo(state, options);
     if (after.kind !== before.kind) {
@@ -306,13 +311,18 @@ async function start() {
     reset() {
       send({ type: "reset" });
     },
+    useCustomData(entry, choose) {
+      if (!choose) setCustomDataset(options, entry);
+      else selectDataset(CUSTOM, entry);
+      stateChanged({ reconfigure: choose });
+    },
   };
 
   const handlers = {
     open() {
       byId("connection-banner").hidden = true;
       byId("connection-state").textContent = "connected";
-      configure();
+      if (!userData.resend()) configure(); // else configured on the data's answer
       send({ type: "set", speed: state.speed });
     },
     close(retryMs) {
@@ -326,6 +336,8 @@ async function start() {
     },
     ready(message) {
       page.run = message;
+      window.playground.run = message;
+      userData.ready(message);
       page.frame = null;
       page.queued = [];
       page.drawn = null;
@@ -385,7 +397,11 @@ async function start() {
     export(file) {
       saveFile(file);
     },
+    data(message) {
+      userData.received(message);
+    },
     error(error) {
+      if (userData.failed(error)) return;
       const about = error.details?.[0]?.loc?.[0];
       const importFailed = page.importing && error.code === "message_too_large";
       if (error.code === "bad_model" || ["export", "import_model"].includes(about) || importFailed) {
@@ -419,6 +435,13 @@ async function start() {
   };
 
   const controls = buildControls(options, actions);
+  const userData = new UserData(options, state, {
+    send,
+    useData: actions.useCustomData,
+    redraw() {
+      page.redraw = true;
+    },
+  });
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
   const connection = new Connection(`${scheme}://${window.location.host}/ws/train`, handlers);
   syncControls(controls, state, options);
@@ -572,6 +595,7 @@ async function start() {
           showTest: state.showTest,
           discretize: state.discretize,
           hover: page.hover,
+          draw: userData.boundaryContext(),
           title: views.title,
           readout: views.readout,
           legend: views.boundaryLegend,

@@ -14,7 +14,7 @@ import { frameArray, layerSizes } from "./connection.js";
 import {
   activationDomain,
   BLUE,
-  CLASS_COLORS,
+  classColor,
   css,
   NEUTRAL,
   paintCurve,
@@ -23,7 +23,7 @@ import {
   scaleColor,
   symmetricDomain,
 } from "./colors.js";
-import { FEATURE_LABELS, featureGrid, featureLine, paintFeature } from "./sketches.js";
+import { featureGrid, featureLine, inputNodes, paintFeature } from "./sketches.js";
 import { formatValue, hideTooltip, showTooltip } from "./tooltip.js";
 import { elementSize } from "./size.js";
 
@@ -39,26 +39,37 @@ const graphs = new WeakMap();
 const sub = (n) => `<sub>${n}</sub>`;
 const sup = (n) => `<sup>${n}</sup>`;
 
-/** Where every node sits: columns of equal width, nodes stacked around the middle. */
+/** Inputs beyond this many (tabular data: up to 64) get smaller nodes than the other layers. */
+const MANY_INPUTS = 12;
+const MIN_INPUT_NODE = 4;
+
+/**
+ * Where every node sits: columns of equal width, nodes stacked around the middle. `nodes[c]`
+ * is column c's node side: one size for all, but many inputs shrink to fit their column.
+ */
 function layout(sizes, width, height) {
   const columnWidth = width / sizes.length;
-  const tallest = Math.max(...sizes);
+  const manyInputs = sizes[0] > MANY_INPUTS;
+  const tallest = Math.max(...(manyInputs ? sizes.slice(1) : sizes));
   const usable = height - 2 * PADDING;
-  const node = Math.max(MIN_NODE, Math.min(MAX_NODE, Math.floor(usable / tallest / 1.3), columnWidth * 0.4));
-  const spacing = Math.min(node * 1.6, usable / tallest);
+  const fit = (count, least) =>
+    Math.max(least, Math.min(MAX_NODE, Math.floor(usable / count / 1.3), columnWidth * 0.4));
+  const node = fit(tallest, MIN_NODE);
+  const nodes = sizes.map((count, c) => (c === 0 && manyInputs ? Math.min(node, fit(count, MIN_INPUT_NODE)) : node));
   const positions = sizes.map((count, column) => {
+    const spacing = Math.min(nodes[column] * 1.6, usable / count);
     const top = PADDING + (usable - count * spacing) / 2 + spacing / 2;
     return Array.from({ length: count }, (_, j) => ({
       x: (column + 0.5) * columnWidth,
       y: top + j * spacing,
     }));
   });
-  return { node, positions };
+  return { nodes, positions };
 }
 
-function edgePath(from, to, half) {
-  const x0 = from.x + half;
-  const x1 = to.x - half;
+function edgePath(from, to, fromHalf, toHalf) {
+  const x0 = from.x + fromHalf;
+  const x1 = to.x - toHalf;
   const xm = (x0 + x1) / 2;
   return `M${x0},${from.y} C${xm},${from.y} ${xm},${to.y} ${x1},${to.y}`;
 }
@@ -72,8 +83,7 @@ function svgElement(name, attributes) {
 /** The DOM for one network shape: edges (visible and wide invisible hit paths), nodes. */
 function build(element, sizes, run, context) {
   const { width, height } = elementSize(element);
-  const { node, positions } = layout(sizes, width, height);
-  const half = node / 2;
+  const { nodes: sides, positions } = layout(sizes, width, height);
   element.replaceChildren();
   element.dataset.columns = String(sizes.length);
   const svg = svgElement("svg", { width, height, class: "edges" });
@@ -87,7 +97,7 @@ function build(element, sizes, run, context) {
     const layer = [];
     for (let j = 0; j < sizes[l + 1]; j++) {
       for (let k = 0; k < sizes[l]; k++) {
-        const d = edgePath(positions[l][k], positions[l + 1][j], half);
+        const d = edgePath(positions[l][k], positions[l + 1][j], sides[l] / 2, sides[l + 1] / 2);
         const line = svgElement("path", { d, class: "edge" });
         const hit = svgElement("path", { d, class: "edge-hit" });
         hit.addEventListener("mouseenter", (event) => showEdgeTip(element, l, j, k, event));
@@ -102,14 +112,23 @@ function build(element, sizes, run, context) {
     edges.push(layer);
   }
 
-  const features = run.config.features;
+  const inputs = inputNodes(run);
+  const { grid } = run;
   const oneD = run.n_inputs === 1;
-  const side = run.grid.thumbnail;
-  const inputDomains = features.map((f) =>
-    symmetricDomain(oneD ? featureLine(f, side, run.grid.x_range) : featureGrid(f, side, run.grid.x_range)),
-  );
+  const side = grid?.thumbnail;
+  const inputDomains = inputs.map(({ feature }) => {
+    if (!feature) return [-2, 2]; // standardised columns
+    return symmetricDomain(
+      oneD ? featureLine(feature, side, grid.x_range) : featureGrid(feature, side, grid.x_range, grid.y_range),
+    );
+  });
+  // Many inputs: label every few only, as the rows allow (hovering a node names it).
+  const inputSpacing = positions[0].length > 1 ? positions[0][1].y - positions[0][0].y : MAX_NODE;
+  const labelEvery = Math.ceil(9 / inputSpacing);
+  const labelWidth = width / sizes.length / 2 - sides[0] / 2 - 12;
   const nodes = positions.map((column, c) =>
     column.map(({ x, y }, j) => {
+      const half = sides[c] / 2;
       const box = document.createElement("div");
       box.className = c === 0 ? "node input-node" : c === sizes.length - 1 ? "node output-node" : "node";
       box.dataset.column = String(c);
@@ -117,18 +136,31 @@ function build(element, sizes, run, context) {
       Object.assign(box.style, {
         left: `${x - half}px`,
         top: `${y - half}px`,
-        width: `${node}px`,
-        height: `${node}px`,
+        width: `${sides[c]}px`,
+        height: `${sides[c]}px`,
       });
       const canvas = document.createElement("canvas");
       box.append(canvas);
       let bias = null;
       if (c === 0) {
-        paintFeature(canvas, features[j], side, run.grid.x_range, oneD);
-        const label = document.createElement("span");
-        label.className = "input-label";
-        label.innerHTML = FEATURE_LABELS[features[j]];
-        box.append(label);
+        const { feature, html } = inputs[j];
+        if (feature) paintFeature(canvas, feature, side, grid.x_range, oneD, grid.y_range);
+        if (j % labelEvery === 0) {
+          const label = document.createElement("span");
+          label.className = "input-label";
+          label.innerHTML = html;
+          const fontSize = Math.min(12, Math.max(8, inputSpacing * labelEvery - 1));
+          const lines = Math.max(1, Math.floor((inputSpacing * labelEvery) / (fontSize * 1.15)) - 1);
+          Object.assign(label.style, {
+            fontSize: `${fontSize}px`,
+            width: "max-content",
+            maxWidth: `${Math.max(30, labelWidth)}px`,
+          });
+          if (lines > 1) label.style.webkitLineClamp = String(Math.min(3, lines));
+          else label.classList.add("one-line");
+          box.append(label);
+        }
+        if (sides[0] < MIN_NODE) box.classList.add("small");
       } else {
         bias = document.createElement("span");
         bias.className = "bias";
@@ -161,10 +193,11 @@ function build(element, sizes, run, context) {
     sizes,
     edges,
     nodes,
-    node,
     inputDomains,
-    features,
+    sides,
+    inputs,
     oneD,
+    maps: Boolean(grid), // principal components: no plane, so no maps
     side,
     frame: null,
     highlight: null,
@@ -262,6 +295,8 @@ export function renderNetwork(element, frame, context) {
   element.dataset.direction = direction;
 
   const edgeName = backward ? "dW" : "W";
+  // Edges between small nodes (many inputs) are thinner, so that the graph stays readable.
+  const edgeNode = graph.sides.slice(1).map((side, l) => Math.min(side, graph.sides[l]));
   const gradientScale = backward ? symmetricDomain(allLayers(frame, "dW", nLayers))[1] : 1;
   for (let l = 0; l < nLayers; l++) {
     const { data } = frameArray(frame, edgeName, l);
@@ -270,13 +305,14 @@ export function renderNetwork(element, frame, context) {
       const value = data[i] / gradientScale;
       const magnitude = backward ? Math.abs(value) * MAX_EDGE_WEIGHT * 0.6 : Math.abs(value);
       setIfChanged(lines[i], "stroke", scaleColor(value, [-1, 1]));
-      setIfChanged(lines[i], "stroke-width", edgeWidth(magnitude, graph.node).toFixed(1));
+      setIfChanged(lines[i], "stroke-width", edgeWidth(magnitude, edgeNode[l]).toFixed(1));
     }
   }
 
   const input = frameArray(frame, "input").data;
-  graph.nodes[0].forEach(({ box }, j) => {
+  graph.nodes[0].forEach(({ box, canvas }, j) => {
     box.style.borderColor = backward ? css(NEUTRAL) : scaleColor(input[j], graph.inputDomains[j]);
+    if (!graph.inputs[j].feature) paintFace(canvas, scaleColor(input[j], graph.inputDomains[j]));
   });
   const deltaDomain = symmetricDomain(allLayers(frame, "delta", nLayers));
   const biasDomain = backward ? symmetricDomain(allLayers(frame, "db", nLayers)) : [-1, 1];
@@ -290,22 +326,42 @@ export function renderNetwork(element, frame, context) {
     if (isOutput && run.kind === "regression") nodeDomain = [-1, 1]; // the targets' scale
     if (backward) nodeDomain = deltaDomain;
     const biases = frameArray(frame, backward ? "db" : "b", l).data;
+    const classOutputs = isOutput && run.kind === "multiclass";
+    if (!graph.maps) {
+      graph.nodes[c].forEach(({ box, canvas, bias }, j) => {
+        box.style.borderColor = scaleColor(nodeValues[j], nodeDomain);
+        bias.style.background = scaleColor(biases[j], biasDomain);
+        const face = classOutputs ? css(classColor(j), Math.max(0, Math.min(1, a[j]))) : scaleColor(a[j], activationDomain(activation, [a]));
+        paintFace(canvas, face);
+      });
+      continue;
+    }
     const maps = graph.nodes[c].map((_, j) => nodeMap(frame, run, c, j, sizes.length));
     const mapDomain = activationDomain(activation, maps);
-    const classOutputs = isOutput && run.kind === "multiclass";
     graph.nodes[c].forEach(({ box, canvas, bias }, j) => {
       box.style.borderColor = scaleColor(nodeValues[j], nodeDomain);
       bias.style.background = scaleColor(biases[j], biasDomain);
       if (graph.oneD) paintCurve(canvas, maps[j], mapDomain);
-      else if (classOutputs)
-        paintProbability(canvas, maps[j], graph.side, CLASS_COLORS[j % CLASS_COLORS.length]);
+      else if (classOutputs) paintProbability(canvas, maps[j], graph.side, classColor(j));
       else paintMap(canvas, maps[j], graph.side, mapDomain);
     });
   }
 }
 
+/**
+ * A node's face without a map over the plane (data on principal components): one colour,
+ * the probe's activation (a class's probability for a multi-class output).
+ */
+function paintFace(canvas, color) {
+  if (canvas.width !== 1) Object.assign(canvas, { width: 1, height: 1 });
+  const context = canvas.getContext("2d");
+  context.clearRect(0, 0, 1, 1);
+  context.fillStyle = color;
+  context.fillRect(0, 0, 1, 1);
+}
+
 function nodeName(graph, c, j) {
-  if (c === 0) return `input ${FEATURE_LABELS[graph.features[j]]}`;
+  if (c === 0) return `input ${graph.inputs[j].html}`;
   if (c === graph.sizes.length - 1) {
     return graph.sizes[c] === 1 ? `the output neuron (l = ${c})` : `output ${j}, for class ${j} (l = ${c})`;
   }

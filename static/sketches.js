@@ -6,7 +6,16 @@
  * feature maps are the features' own formulas over the input plane.
  */
 
-import { BLUE, CLASS_COLORS, css, NEUTRAL, paintCurve, paintMap, symmetricDomain } from "./colors.js";
+import {
+  BLUE,
+  CLASS_COLORS,
+  css,
+  NEUTRAL,
+  paintCurve,
+  paintMap,
+  scaleColor,
+  symmetricDomain,
+} from "./colors.js";
 
 /** The input features as functions of the plane's coordinates (mlp_engine FEATURES). */
 const FEATURES = {
@@ -32,12 +41,49 @@ export const FEATURE_LABELS = {
 
 export const usesX2 = (feature) => feature.includes("x2");
 
-/** A feature's values on a side x side grid over [low, high]^2 (row 0 at x2 = low). */
-export function featureGrid(feature, side, [low, high]) {
+/** The input plane of generated and drawn data (mlp_engine.datasets.INPUT_RANGE). */
+export const PLANE_RANGE = [-6, 6];
+
+/**
+ * Whether a run (its `ready` message) takes points of the plane through the input features
+ * (generated and drawn data) rather than the data's own columns (real and uploaded data).
+ */
+export const planeInputs = (run) =>
+  run.source === "generated" || (run.source === "custom" && run.data_name === "drawn");
+
+/** Text made safe to put in HTML (column and class names come from uploaded files). */
+export const escapeHtml = (text) =>
+  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+
+/**
+ * The network's input nodes of a run: {name, html (its label), feature}, `feature` the map of
+ * the plane the node computes: the input features of plane data, x1 and x2 for the columns of
+ * tabular data shown on a plane or line, null on principal components (no plane to map).
+ */
+export function inputNodes(run) {
+  if (planeInputs(run)) {
+    return run.config.features.map((feature) => ({ name: feature, html: FEATURE_LABELS[feature], feature }));
+  }
+  return run.columns.map((name, j) => ({
+    name,
+    html: escapeHtml(name),
+    feature: run.view === "pca" ? null : ["x1", "x2"][j],
+  }));
+}
+
+/** Class k's name in a run: the data's own (e.g. setosa) when it has them. */
+export const className = (run, k) => {
+  const name = run.classes?.[k];
+  return name === undefined || name === String(k) ? `class ${k}` : name;
+};
+
+/** A feature's values on a side x side grid over xRange x yRange (row 0 at x2 = yRange[0]). */
+export function featureGrid(feature, side, xRange, yRange = xRange) {
   const values = new Float32Array(side * side);
-  const at = (i) => low + ((high - low) * i) / (side - 1);
+  const at = ([low, high], i) => low + ((high - low) * i) / (side - 1);
   for (let row = 0; row < side; row++) {
-    for (let col = 0; col < side; col++) values[row * side + col] = FEATURES[feature](at(col), at(row));
+    for (let col = 0; col < side; col++)
+      values[row * side + col] = FEATURES[feature](at(xRange, col), at(yRange, row));
   }
   return values;
 }
@@ -50,12 +96,12 @@ export function featureLine(feature, side, [low, high]) {
 }
 
 /** Draw a feature's picture: a map over the plane, or a curve for 1-D data. */
-export function paintFeature(canvas, feature, side, range, oneD) {
+export function paintFeature(canvas, feature, side, range, oneD, yRange = range) {
   if (oneD) {
     const values = featureLine(feature, side, range);
     paintCurve(canvas, values, symmetricDomain(values));
   } else {
-    const values = featureGrid(feature, side, range);
+    const values = featureGrid(feature, side, range, yRange);
     paintMap(canvas, values, side, symmetricDomain(values));
   }
 }
@@ -149,13 +195,106 @@ const SURFACE_SKETCHES = {
   },
 };
 
-/** Draw the picker's icon for `dataset` on a square canvas. */
-export function paintDatasetIcon(canvas, dataset) {
+/** Points [x1, x2, label] sketching each real data set on its first two principal components. */
+const REAL_SKETCHES = {
+  iris: (rng) => blobs(rng, [[-4, 0, 0.7], [1.2, -0.8, 1], [3.2, 0.8, 1]]),
+  wine: (rng) => blobs(rng, [[-3.5, -1.5, 1], [0, 3, 1], [3.5, -1.5, 1]]),
+  breast_cancer: (rng) => blobs(rng, [[-2.2, 0.5, 1.1], [2.5, -0.5, 1.8]]),
+};
+
+function blobs(rng, centres) {
+  return Array.from({ length: 90 }, (_, i) => {
+    const k = i % centres.length;
+    const [cx, cy, spread] = centres[k];
+    return [cx + spread * rng.normal(), cy + spread * 0.8 * rng.normal(), k];
+  });
+}
+
+/** An 8 x 8 handwritten-looking 3, as in scikit-learn's digits. */
+const DIGIT = ["..####..", ".#....#.", "......#.", "...###..", "......#.", "......#.", ".#....#.", "..####.."];
+
+function paintPoints(context, points, size, kind) {
+  const toPixel = (v) => ((v + 6) / 12) * size;
+  for (const [x, y, label] of points) {
+    context.fillStyle =
+      kind === "regression" ? scaleColor(label, [-1, 1]) : css(CLASS_COLORS[label % CLASS_COLORS.length]);
+    context.beginPath();
+    context.arc(toPixel(x), size - toPixel(y), size / 36, 0, 2 * Math.PI);
+    context.fill();
+  }
+}
+
+/** The icon of the user's own data: the drawn points, a table for a file, a plus for none. */
+function paintCustomIcon(context, entry, size) {
+  if (entry.points) {
+    paintPoints(context, entry.points, size, entry.kind);
+    return;
+  }
+  context.strokeStyle = css(NEUTRAL.map((c) => c - 80));
+  context.lineWidth = Math.max(1, size / 30);
+  if (!entry.source) {
+    context.setLineDash([3, 3]);
+    context.strokeRect(size * 0.12, size * 0.12, size * 0.76, size * 0.76);
+    context.setLineDash([]);
+    context.beginPath();
+    context.moveTo(size / 2, size * 0.3);
+    context.lineTo(size / 2, size * 0.7);
+    context.moveTo(size * 0.3, size / 2);
+    context.lineTo(size * 0.7, size / 2);
+    context.stroke();
+    return;
+  }
+  const [left, top, width, height] = [size * 0.15, size * 0.2, size * 0.7, size * 0.6];
+  context.fillStyle = css(NEUTRAL);
+  context.fillRect(left, top, width, height / 4);
+  context.strokeRect(left, top, width, height);
+  context.beginPath();
+  for (let row = 1; row < 4; row++) {
+    context.moveTo(left, top + (row * height) / 4);
+    context.lineTo(left + width, top + (row * height) / 4);
+  }
+  for (let col = 1; col < 3; col++) {
+    context.moveTo(left + (col * width) / 3, top);
+    context.lineTo(left + (col * width) / 3, top + height);
+  }
+  context.stroke();
+}
+
+/**
+ * Draw the picker's icon for a dataset (its /api/options entry) on a square canvas. The custom
+ * entry may carry `points` ([x1, x2, label or target] of drawn data) to draw them.
+ */
+export function paintDatasetIcon(canvas, entry) {
+  const dataset = entry.name;
   const size = canvas.width;
   const context = canvas.getContext("2d");
   const toPixel = (v) => ((v + 6) / 12) * size;
   context.fillStyle = "#fff";
   context.fillRect(0, 0, size, size);
+  if (dataset === "custom") {
+    paintCustomIcon(context, entry, size);
+    return;
+  }
+  if (dataset === "digits") {
+    const cell = size / 10;
+    context.fillStyle = css(NEUTRAL.map((c) => c - 150));
+    DIGIT.forEach((row, r) =>
+      [...row].forEach((on, c) => {
+        if (on === "#") context.fillRect(cell * (c + 1), cell * (r + 1), cell, cell);
+      }),
+    );
+    return;
+  }
+  if (dataset === "diabetes") {
+    const rng = generator(5);
+    const points = Array.from({ length: 70 }, () => {
+      const x = rng.between(-5, 5);
+      const y = 0.7 * x + 1.4 * rng.normal();
+      return [x, y, y / 5];
+    });
+    paintPoints(context, points, size, "regression");
+    return;
+  }
   if (dataset in SURFACE_SKETCHES) {
     const side = 24;
     const values = new Float32Array(side * side);
@@ -182,11 +321,6 @@ export function paintDatasetIcon(canvas, dataset) {
     }
     return;
   }
-  const points = POINT_SKETCHES[dataset]?.(generator(11)) ?? [];
-  for (const [x, y, label] of points) {
-    context.fillStyle = css(CLASS_COLORS[label]);
-    context.beginPath();
-    context.arc(toPixel(x), size - toPixel(y), size / 36, 0, 2 * Math.PI);
-    context.fill();
-  }
+  const sketch = POINT_SKETCHES[dataset] ?? REAL_SKETCHES[dataset];
+  paintPoints(context, sketch?.(generator(11)) ?? [], size, "classification");
 }

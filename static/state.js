@@ -130,9 +130,36 @@ function valid(field, value, options) {
   }
 }
 
-/** Make `state` fit its dataset: a 1-D dataset has no x2, so no feature built on it. */
+/** The name of the session's own data set, drawn or uploaded (see userdata.js). */
+export const CUSTOM = "custom";
+
+/**
+ * Make `entry` the options' `custom` dataset (it is not served: the page adds it once the
+ * server has answered a `draw` or `upload_csv`): {name: "custom", source: "custom", kind,
+ * n_inputs, n_samples, description, plane (drawn points: the features apply), classes}.
+ */
+export function setCustomDataset(options, entry) {
+  options.datasets = [...options.datasets.filter((d) => d.name !== CUSTOM), entry];
+}
+
+/** Whether the dataset's samples are points of the input plane, which the features map. */
+export const isPlaneData = (info) => info.source === "generated" || info.plane === true;
+
+/** Python's round(): halves go to the even neighbour, as the server counts training samples. */
+function roundHalfEven(value) {
+  const floor = Math.floor(value);
+  const rest = value - floor;
+  if (rest !== 0.5) return Math.round(value);
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/** How many of `n` samples the server trains on with `trainFraction` (the rest are the test). */
+export const trainCount = (trainFraction, n) => roundHalfEven(trainFraction * n);
+
+/** Make `state` fit its dataset: 1-D plane data have no x2, so no feature built on it. */
 export function fitDataset(state, options) {
-  if (datasetInfo(state, options).n_inputs !== 1) return;
+  const info = datasetInfo(state, options);
+  if (info.n_inputs !== 1 || !isPlaneData(info)) return;
   state.features = state.features.filter((f) => !f.includes("x2"));
   if (state.features.length === 0) state.features = ["x1"];
 }
@@ -162,9 +189,16 @@ export function fromHash(hash, options) {
   return { state, ignored };
 }
 
-/** The TrainConfig to send with `configure`. */
-export function trainConfig(state) {
-  return Object.fromEntries(CONFIG_FIELDS.map((field) => [field, structuredClone(state[field])]));
+/**
+ * The TrainConfig to send with `configure`. A data set of fixed size (real, drawn, uploaded)
+ * caps the batch at its training samples: a few drawn points still train, and the batch size
+ * chosen comes back as the drawing grows.
+ */
+export function trainConfig(state, options) {
+  const config = Object.fromEntries(CONFIG_FIELDS.map((field) => [field, structuredClone(state[field])]));
+  const { n_samples: n } = datasetInfo(state, options);
+  if (n) config.batch_size = Math.max(1, Math.min(config.batch_size, trainCount(config.train_fraction, n)));
+  return config;
 }
 
 /** The dataset's entry of /api/options. */
