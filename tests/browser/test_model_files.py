@@ -45,9 +45,14 @@ class Received:
         elif message["type"] == "ready":
             self.ready.append(message)
 
-    def last_frame(self, run: int | None = None) -> dict:
-        frames = [f for f in self.frames if run is None or f["run"] == run]
-        return frames[-1]
+    def last_frame(self, page: Page, run: int | None = None) -> dict:
+        """The newest frame (of `run`), waiting a little for one to arrive."""
+        deadline = time.monotonic() + 5
+        while True:
+            frames = [f for f in self.frames if run is None or f["run"] == run]
+            if frames or time.monotonic() > deadline:
+                return frames[-1]
+            page.wait_for_timeout(50)
 
 
 def number(page: Page, test_id: str) -> float | None:
@@ -81,10 +86,20 @@ def train(page: Page, until: str, timeout: float = TRAINING_TIMEOUT_MS) -> int:
 
 
 def step(page: Page, epochs: int) -> None:
+    """Step one epoch at a time, each once its frame has arrived (stats.epoch is set on
+    arrival; the readouts only when the frame is drawn)."""
     for _ in range(epochs):
-        before = epoch(page)
+        before = page.evaluate("window.playground.stats.epoch")
         page.get_by_test_id("step").click()
         page.wait_for_function(f"window.playground.stats.epoch === {before + 1}")
+
+
+def wait_for_readout(page: Page, test_id: str, value: float) -> None:
+    page.wait_for_function(
+        "([id, value]) => Number(document.querySelector(`[data-testid=${id}]`).dataset.value)"
+        " === value",
+        arg=[test_id, value],
+    )
 
 
 def wait_for_columns(page: Page, count: int) -> None:
@@ -117,7 +132,7 @@ def test_an_exported_model_loads_in_python_and_imports_back(watched, tmp_path):
     name, path = download(page, "export-model", tmp_path)
     assert name.endswith(".json")
     model = MLP.load(path)
-    shown = received.last_frame()
+    shown = received.last_frame(page)
     assert shown["epoch"] == exported_epoch
     assert json.loads(path.read_text())["playground"]["epoch"] == exported_epoch
     assert [model.n_x, *model.n_h, model.n_y] == [2, 5, 3, 4]
@@ -149,14 +164,14 @@ def test_an_exported_model_loads_in_python_and_imports_back(watched, tmp_path):
     imported = received.ready[-1]
     assert imported["config"]["dataset"] == "multi_blobs"
     page.wait_for_function(f"window.playground.stats.epoch === {exported_epoch}")
-    first = received.last_frame(imported["run"])
+    first = received.last_frame(page, imported["run"])
     assert first["epoch"] == exported_epoch
     for W_shown, layer in zip(weights(first), model.sequential, strict=True):
         np.testing.assert_array_equal(W_shown, layer.W.astype(np.float32))
-    assert number(page, "test-loss") == first["test_loss"]
+    wait_for_readout(page, "test-loss", first["test_loss"])
 
     step(page, 1)  # and it trains on from there
-    assert received.last_frame(imported["run"])["epoch"] == exported_epoch + 1
+    assert received.last_frame(page, imported["run"])["epoch"] == exported_epoch + 1
 
 
 def test_the_script_data_and_loss_history_download(watched, tmp_path):
@@ -210,7 +225,7 @@ def test_a_file_that_is_not_a_model_is_refused_beside_the_import_and_the_run_goe
     watched.screenshot("import-refused")
 
     step(page, 1)  # the run it had goes on
-    assert epoch(page) == 3
+    wait_for_readout(page, "epoch-count", 3)
     assert page.url == url
     expect(page.get_by_test_id("dataset-gaussian")).to_have_attribute("aria-checked", "true")
 
