@@ -10,7 +10,7 @@
  * (wrong). The table is built once per run and its cells rewritten per frame.
  */
 
-import { CLASS_COLORS, css } from "./colors.js";
+import { classColor, css } from "./colors.js";
 import { frameArray } from "./connection.js";
 import { element } from "./fields.js";
 
@@ -45,14 +45,11 @@ function splitToggle(onSplit) {
 }
 
 function classHeader(tag, name, index, scope) {
-  const color = CLASS_COLORS[index];
-  const swatch = color
-    ? [element("span", { class: "confusion-swatch", style: `background:${css(color)}` })]
-    : [];
-  return element(tag, { scope, title: `class ${index}: ${name}` }, [
-    ...swatch,
-    element("span", { text: name }),
-  ]);
+  const swatch = element("span", {
+    class: "confusion-swatch",
+    style: `background:${css(classColor(index))}`,
+  });
+  return element(tag, { scope, title: `class ${index}: ${name}` }, [swatch, element("span", { text: name })]);
 }
 
 function buildTable(classes) {
