@@ -232,8 +232,11 @@ export class UserData {
     return true;
   }
 
-  /** A new run: whether its data are the plane the drawing is on decides the background. */
+  /** A new run: whether its data are the plane the drawing is on decides the background.
+   * Choosing another data set than your own leaves draw mode. */
   ready(run) {
+    const dataset = run.config.dataset;
+    if (this.mode && dataset !== CUSTOM && dataset !== this.run?.config.dataset) this.setMode(false);
     this.run = run;
     this.hooks.redraw();
   }
@@ -246,6 +249,7 @@ export class UserData {
       class: "text-button draw-toggle",
       "data-testid": "draw-mode",
       "aria-pressed": "false",
+      "aria-label": "Draw mode",
       title: "Draw your own data on the plane",
       text: "✎ Draw",
     });
@@ -284,6 +288,7 @@ export class UserData {
       class: "text-button",
       "data-testid": "draw-remove",
       "aria-pressed": "false",
+      "aria-label": "Remove tool",
       title: "Remove tool: a click deletes the nearest point (shift-click does too)",
       text: "Remove",
     });
@@ -295,6 +300,7 @@ export class UserData {
       type: "button",
       class: "text-button",
       "data-testid": "clear-data",
+      "aria-label": "Clear the drawn points",
       title: "Remove every drawn point",
       text: "Clear",
     });

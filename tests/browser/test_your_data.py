@@ -168,6 +168,10 @@ def test_drawing_regression_targets_and_more_classes(watched):
         click_plane(page, x, 0)
     run = wait_for_run(page, f"run.kind === 'regression' && {SAMPLES} === 4")
     assert {label for *_, label in drawn(run)} == {-0.5}
+    # Choosing another data set leaves draw mode.
+    page.get_by_test_id("dataset-xor").click()
+    expect(page.get_by_test_id("draw-mode")).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_test_id("decision-boundary")).to_have_attribute("data-view", "plane")
 
 
 def species_csv() -> str:
