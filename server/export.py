@@ -161,6 +161,28 @@ def check_fits(model: MLP, run) -> None:
 
 
 # -- the script --------------------------------------------------------------------------------
+def _replay_lines(changes: list[tuple]) -> list[str]:
+    """The run's live changes (`Run.changes`) and a function that makes them again."""
+    if not changes:
+        return []
+    return [
+        "# Changes made in the playground while the run trained, as (after epoch, what, where,",
+        "# value): replayed between the same epochs, so the loss curve stays the same.",
+        "CHANGES = [",
+        *(f"    {change!r}," for change in changes),
+        "]",
+        "",
+        "",
+        "def replay(model, what, where, value):",
+        '    if what in ("learning_rate", "l1", "l2"):',
+        "        setattr(model, what, value)",
+        '    else:  # "W" or "b" of layer where[0], at where[1:]',
+        "        getattr(model.sequential[where[0]], what)[where[1:]] = value",
+        "",
+        "",
+    ]
+
+
 def _literal(value) -> str:
     return repr(value.tolist() if isinstance(value, np.ndarray) else value)
 
@@ -209,7 +231,7 @@ def _data_lines(run) -> list[str]:
 def script(run) -> str:
     """A Python script that rebuilds the run's data and model with `mlp_engine` and trains it
     for as many epochs as the run has, printing the loss curve the playground showed."""
-    config, data, model = run.config, run.data, run.model
+    config, data, model = run.initial_config, run.data, run.model
     rate = config.regularization_rate
     lines = [
         f'"""Playground run {run.number}: {data.name} ({data.kind}), layers '
@@ -221,11 +243,12 @@ def script(run) -> str:
         "(the mean mini-batch cost of the epoch) and test loss: the playground's loss curve.",
         *(
             [
-                "Changed live in the playground, and so not replayed here: "
-                + "; ".join(run.live_changes)
-                + ". The curve differs from then on."
+                "",
+                f"The run began from a model file at epoch {run.imported_at}; this script trains",
+                "from fresh weights, so its curve is the original run's only if that run began",
+                "from fresh weights with this config too.",
             ]
-            if run.live_changes
+            if run.imported_at
             else []
         ),
         '"""',
@@ -273,8 +296,18 @@ def script(run) -> str:
         "Y_test = model.check_targets(y_test, len(y_test))",
         "",
         f"EPOCHS = {run.epoch}",
+        *_replay_lines(run.changes),
         'print("epoch,train_loss,test_loss")',
         "for epoch in range(1, EPOCHS + 1):",
+        *(
+            [
+                "    for after, what, where, value in CHANGES:",
+                "        if after == epoch - 1:",
+                "            replay(model, what, where, value)",
+            ]
+            if run.changes
+            else []
+        ),
         f"    train_loss = model.train_epoch(X_train, Y_train, {config.batch_size}, epoch)",
         "    test_loss = model.loss(X_test, Y_test)",
         '    print(f"{epoch},{train_loss!r},{test_loss!r}")',

@@ -100,7 +100,8 @@ class Run:
     """Everything one configuration trains: data, model and its history."""
 
     number: int
-    config: TrainConfig
+    config: TrainConfig  # as it is now: the learning and regularisation rates change live
+    initial_config: TrainConfig  # as the run began
     model: MLP
     X_train: np.ndarray
     Y_train: np.ndarray
@@ -113,8 +114,10 @@ class Run:
     frame_model: MLP  # a float64 twin that frames are computed on, from a copy of the weights
     resets: int = 0
     epoch: int = 0
-    #: What the user changed while the run trained (learning rate, weights, ...), in words.
-    live_changes: list[str] = field(default_factory=list)
+    #: What the user changed while the run trained, as (after epoch, what, where, value):
+    #: what is "learning_rate", "l1", "l2" (where None), or "W" / "b" (where: layer and entry).
+    changes: list[tuple] = field(default_factory=list)
+    imported_at: int | None = None  # the epoch of the model file the run began from
     history: dict = field(default_factory=lambda: {"epoch": [], "train_loss": [], "test_loss": []})
 
 
@@ -333,31 +336,29 @@ class TrainingSession:
             return
         if message.col is None:
             layer.b[message.row] = message.value
-            name = f"b[{message.layer}][{message.row}]"
+            self._changed("b", (message.layer, message.row), message.value)
         else:
             layer.W[message.row, message.col] = message.value
-            name = f"W[{message.layer}][{message.row}, {message.col}]"
-        self._live_change(f"{name} set to {message.value:g}")
+            self._changed("W", (message.layer, message.row, message.col), message.value)
 
-    def _live_change(self, what: str) -> None:
-        run = self.run
-        run.live_changes.append(f"{what} after epoch {run.epoch}")
+    def _changed(self, what: str, where: tuple | None, value: float) -> None:
+        """Note a change made while the run trains, for the exported script to replay."""
+        self.run.changes.append((self.run.epoch, what, where, value))
 
     def _set(self, message: protocol.Set) -> None:
         run = self.run
         given = message.model_fields_set - {"type"}
         if "learning_rate" in given and message.learning_rate is not None:
-            if message.learning_rate != run.config.learning_rate:
-                self._live_change(f"learning rate set to {message.learning_rate:g}")
             run.model.learning_rate = message.learning_rate
             run.config.learning_rate = message.learning_rate
+            self._changed("learning_rate", None, message.learning_rate)
         if "regularization_rate" in given and message.regularization_rate is not None:
             rate = message.regularization_rate
-            if rate != run.config.regularization_rate:
-                self._live_change(f"regularization rate set to {rate:g}")
             run.config.regularization_rate = rate
             run.model.l1 = rate if run.config.regularization == "l1" else 0.0
             run.model.l2 = rate if run.config.regularization == "l2" else 0.0
+            if run.config.regularization != "none":
+                self._changed(run.config.regularization, None, rate)
         if "speed" in given:
             self.speed = message.speed
             self._next_epoch_at = time.perf_counter()
@@ -389,6 +390,7 @@ class TrainingSession:
         run.model.rng.bit_generator.state = model.rng.bit_generator.state
         record = message.model.get("playground")
         run.epoch = record.get("epoch", 0) if isinstance(record, dict) else 0
+        run.imported_at = run.epoch
         if custom is not None:
             self.custom = custom
         self._begin(run, resets=0)
@@ -536,6 +538,7 @@ def build_run(
         number=number,
         resets=resets,
         config=config,
+        initial_config=config.model_copy(deep=True),
         model=model,
         X_train=model.check_inputs(data.X_train),
         Y_train=model.check_targets(data.y_train, len(data.y_train)),

@@ -343,14 +343,22 @@ def test_the_exported_script_reproduces_the_loss_curve(talk, tmp_path, case):
     np.testing.assert_allclose(printed["test_loss"], talk.history["test_loss"], rtol=1e-12)
 
 
-def test_the_script_names_live_changes_it_does_not_replay(talk):
-    talk.configure(dataset="circle")
+def test_the_script_replays_changes_made_while_training(talk, tmp_path):
+    talk.configure(dataset="circle", regularization="l2", regularization_rate=0.001)
     talk.step(3)
     talk.send({"type": "set", "learning_rate": 0.3})
+    talk.send({"type": "set_weight", "layer": 1, "row": 0, "col": 2, "value": -1.5})
     talk.step(2)
+    talk.send({"type": "set", "regularization_rate": 0.01})
+    talk.send({"type": "set_weight", "layer": 0, "row": 3, "col": None, "value": 0.25})
+    talk.step(3)
     text = talk.export("script")["content"]
-    assert "learning rate set to 0.3 after epoch 3" in text
-    compile(text, "script.py", "exec")
+    assert "learning_rate=0.03," in text  # the run's first rate; the change is replayed
+    assert "(3, 'learning_rate', None, 0.3)" in text and "(5, 'b', (0, 3), 0.25)" in text
+    printed = run_script(text, tmp_path)
+    assert printed["epoch"] == talk.history["epoch"] == list(range(1, 9))
+    np.testing.assert_allclose(printed["train_loss"], talk.history["train_loss"], rtol=1e-12)
+    np.testing.assert_allclose(printed["test_loss"], talk.history["test_loss"], rtol=1e-12)
 
 
 def test_the_exported_data_csv_uploads_back_to_the_same_data(talk):
