@@ -176,7 +176,7 @@ export function paintClasses(canvas, probabilities, side, nClasses, discrete) {
       }
       const confidence = discrete ? 1 : Math.max(0, (probabilities[base + best] - chance) / (1 - chance));
       const strength = 0.15 + 0.6 * confidence;
-      const color = CLASS_COLORS[best % CLASS_COLORS.length];
+      const color = classColor(best);
       const p = 4 * (target + col);
       for (let c = 0; c < 3; c++) pixels[p + c] = 255 + (color[c] - 255) * strength;
       pixels[p + 3] = 255;

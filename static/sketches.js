@@ -8,7 +8,7 @@
 
 import {
   BLUE,
-  CLASS_COLORS,
+  classColor,
   css,
   NEUTRAL,
   paintCurve,
@@ -217,7 +217,7 @@ function paintPoints(context, points, size, kind) {
   const toPixel = (v) => ((v + 6) / 12) * size;
   for (const [x, y, label] of points) {
     context.fillStyle =
-      kind === "regression" ? scaleColor(label, [-1, 1]) : css(CLASS_COLORS[label % CLASS_COLORS.length]);
+      kind === "regression" ? scaleColor(label, [-1, 1]) : css(classColor(label));
     context.beginPath();
     context.arc(toPixel(x), size - toPixel(y), size / 36, 0, 2 * Math.PI);
     context.fill();
