@@ -391,8 +391,9 @@ class TrainingSession:
         record = message.model.get("playground")
         run.epoch = record.get("epoch", 0) if isinstance(record, dict) else 0
         run.imported_at = run.epoch
-        if custom is not None:
+        if custom is not None:  # the page learns of the run's data as after an upload
             self.custom = custom
+            self.outbox.put(custom.info())
         self._begin(run, resets=0)
         self._status(f"imported the model at epoch {run.epoch}")
 

@@ -393,6 +393,20 @@ def test_an_imported_model_keeps_training_exactly_as_the_original(talk):
     assert talk.history["test_loss"] == original["test_loss"][10:]
 
 
+def test_a_model_of_custom_data_brings_its_data_back(talk):
+    talk.send({"type": "upload_csv", "name": "mine.csv", "csv": GOOD_CSV})
+    info = talk.until("data")
+    original = talk.configure(dataset="custom", batch_size=5)
+    talk.step(4)
+    model_file = json.loads(talk.export("model")["content"])
+    talk.send({"type": "draw", "x": [[0, 0], [1, 1], [2, 2]], "y": [0, 1, 0], "kind": "binary"})
+    talk.until("data")  # the session's custom data are now a drawing
+    talk.send({"type": "import_model", "model": model_file})
+    assert talk.until("data") == info  # announced before the run, as after an upload
+    ready = talk.until("ready")
+    assert ready["train"] == original["train"] and ready["data_name"] == "mine.csv"
+
+
 def test_a_bare_model_is_imported_onto_the_current_data(talk):
     talk.configure(dataset="circle", hidden_layers=[4, 2])
     bare = MLP(n_x=2, n_h=[3], n_y=1, hidden_activation="relu", learning_rate=0.1, seed=9)
