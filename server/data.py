@@ -31,6 +31,8 @@ from mlp_engine.tabular import (
 from . import protocol
 from .protocol import TrainConfig
 
+#: The fewest drawn points that split into a training and a test set.
+MIN_DRAWN = 2
 #: Margin around tabular data's range in the decision view, as a share of the range.
 RANGE_MARGIN = 0.1
 
@@ -77,6 +79,11 @@ def drawn_data(message: protocol.Draw) -> CustomData:
     """Drawn points as the custom data set; a ValueError names the first point at fault."""
     if len(message.x) != len(message.y):
         raise ValueError(f"x has {len(message.x)} points but y has {len(message.y)} labels")
+    if len(message.x) < MIN_DRAWN:
+        raise ValueError(
+            f"{len(message.x)} points drawn: draw at least {MIN_DRAWN}, some to train on "
+            "and some to test with"
+        )
     low, high = INPUT_RANGE
     for i, (point, label) in enumerate(zip(message.x, message.y, strict=True)):
         if not all(low <= value <= high for value in point):

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from mlp_engine.costs import COSTS, check_pairing
-from mlp_engine.datasets import DATASETS, FEATURES, N_CLASSES_RANGE
+from mlp_engine.datasets import DATASETS, FEATURES, INPUT_RANGE, N_CLASSES_RANGE
 from mlp_engine.operations import ACTIVATIONS
 from mlp_engine.optimizers import OPTIMIZERS
 from mlp_engine.tabular import CSV_LIMITS, REAL_DATASETS, TABULAR_KINDS
@@ -420,6 +420,10 @@ class Ready(BaseModel):
     n_inputs: int
     columns: list[str]
     classes: list[str]
+    plane: bool = Field(
+        description="the data are points of the input plane (generated or drawn), which the "
+        "input features map; else tabular data (real or uploaded), which go in as their columns"
+    )
     layer_sizes: list[int] = Field(description="[n_x, hidden widths..., n_y]")
     metric: Literal["accuracy", "r2"]
     view: Literal["plane", "line", "pca"]
@@ -674,6 +678,7 @@ def options() -> dict:
             "max_bytes": CSV_LIMITS.max_bytes,
         },
         "tabular_kinds": list(TABULAR_KINDS),
+        "input_range": list(INPUT_RANGE),
         "features": list(FEATURES),
         "activations": list(ACTIVATIONS),
         "costs": {

@@ -165,6 +165,7 @@ SERVER_EXAMPLES = {
         "n_inputs": 2,
         "columns": ["x1", "x2"],
         "classes": ["0", "1"],
+        "plane": True,
         "layer_sizes": [2, 4, 2, 1],
         "metric": "accuracy",
         "view": "plane",

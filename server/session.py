@@ -568,6 +568,7 @@ def ready_message(run: Run) -> dict:
         n_inputs=data.n_inputs,
         columns=list(data.columns),
         classes=list(data.classes),
+        plane=data.plane,
         layer_sizes=[model.n_x, *model.n_h, model.n_y],
         metric="accuracy" if model.is_classifier else "r2",
         view=data.view,

@@ -153,6 +153,7 @@ def test_limits_of_an_upload_are_served_and_enforced(client, talk):
         "max_bytes": 5_000_000,
     }
     assert limits["server_limits"]["max_upload_bytes"] == 7_000_000
+    assert limits["input_range"] == [-6.0, 6.0]  # where points may be drawn
     rows = "".join(f"{i},{i % 2}\n" for i in range(10_001))
     talk.send({"type": "upload_csv", "csv": "x,label\n" + rows})
     error = talk.until("error")
@@ -182,7 +183,7 @@ def test_drawn_points_train_as_plane_data(talk):
     info = talk.until("data")
     assert (info["source"], info["n_rows"], info["kind"]) == ("drawn", 6, "binary")
     ready = talk.configure(dataset="custom", batch_size=2, features=["x1", "x2", "x1*x2"])
-    assert ready["view"] == "plane" and ready["grid"]["x_range"] == [-6.0, 6.0]
+    assert ready["view"] == "plane" and ready["grid"]["x_range"] == [-6.0, 6.0] and ready["plane"]
     assert ready["layer_sizes"][0] == 3  # the features apply to drawn points
     drawn = sorted(map(tuple, ready["train"]["x"] + ready["test"]["x"]))
     assert drawn == sorted(map(tuple, x))
@@ -195,6 +196,7 @@ def test_drawn_points_train_as_plane_data(talk):
         ({"x": [[0, 0], [7, 0]], "y": [0, 1], "kind": "binary"}, "point 1 [7.0, 0.0] is outside"),
         ({"x": [[0, 0], [1, 1]], "y": [0, 2], "kind": "binary"}, "point 1: its class 2.0"),
         ({"x": [[0, 0], [1, 1]], "y": [0], "kind": "binary"}, "x has 2 points but y has 1"),
+        ({"x": [], "y": [], "kind": "binary"}, "0 points drawn: draw at least 2"),
         ({"x": [[0, 0], [1, 1]], "y": [0, 5], "kind": "multiclass", "n_classes": 3}, "0..2"),
     ],
 )
@@ -218,7 +220,12 @@ def test_bad_drawings_are_refused(talk, message, expected):
 def test_real_data_sets_are_standardised_and_shown_on_principal_components(talk, name, kind, view):
     ready = talk.configure(dataset=name, batch_size=10, hidden_layers=[8])
     table = load_real(name)
-    assert (ready["kind"], ready["view"], ready["grid"]) == (kind, view, None)
+    assert (ready["kind"], ready["view"], ready["grid"], ready["plane"]) == (
+        kind,
+        view,
+        None,
+        False,
+    )
     assert ready["columns"] == list(table.columns) and ready["classes"] == list(table.classes)
     assert ready["layer_sizes"] == [
         table.X.shape[1],
