@@ -39,7 +39,6 @@ import {
   featureLine,
   FEATURE_LABELS,
   inputNodes,
-  PLANE_RANGE,
   planeInputs,
 } from "./sketches.js";
 import { formatValue, hideTooltip, showTooltip } from "./tooltip.js";
@@ -82,9 +81,9 @@ function lineY(run, label) {
   return run.kind === "binary" ? label : -0.1;
 }
 
-/** The plot's x and y ranges. */
-function ranges(run, view) {
-  if (view === "draw") return { x: PLANE_RANGE, y: PLANE_RANGE };
+/** The plot's x and y ranges; `draw`: draw mode's context, whose plane is `draw.range`. */
+function ranges(run, view, draw) {
+  if (view === "draw") return { x: draw.range, y: draw.range };
   const samples = [...run.train.x, ...run.test.x];
   if (view === "pca") {
     return { x: padded(samples.map((p) => p[0])), y: padded(samples.map((p) => p[1])) };
@@ -157,8 +156,9 @@ function drawnTrace(draw) {
   };
 }
 
-function layout(run, view, width, height) {
-  const { x, y } = ranges(run, view);
+function layout(figure, width, height) {
+  const { run, view } = figure;
+  const { x, y } = figure.ranges;
   const [xTitle, yTitle] = axisTitles(run, view);
   const axis = (range, title) => ({
     range,
@@ -232,7 +232,7 @@ function pointerAt(element, figure, event) {
 }
 
 /** The DOM for one run and view: the background canvas and the Plotly layer above it. */
-function build(element, run, view) {
+function build(element, run, view, draw) {
   element.replaceChildren();
   const canvas = document.createElement("canvas");
   canvas.className = "boundary-canvas";
@@ -243,7 +243,7 @@ function build(element, run, view) {
   const figure = {
     run,
     view,
-    ranges: ranges(run, view),
+    ranges: ranges(run, view, draw),
     canvas,
     plot,
     image: document.createElement("canvas"),
@@ -582,8 +582,8 @@ function legendHtml(run, view, draw) {
 /**
  * Draw `frame` into `element`. `context`: run (ready message), showTest, discretize, hover
  * (a graph node {column, index} or null), onProbe(index), draw (draw mode's points
- * {points, labels, kind, nClasses, version, background, title, clickHint, onPlane(x1, x2,
- * remove)}, or null), and the elements for its caption: title, readout (the value under the
+ * {points, labels, kind, nClasses, range (the plane's [low, high]), version, background,
+ * title, clickHint, onPlane(x1, x2, remove)}, or null), and the elements for its caption: title, readout (the value under the
  * pointer) and legend.
  */
 export function renderBoundary(element, frame, context) {
@@ -591,7 +591,7 @@ export function renderBoundary(element, frame, context) {
   const view = figureView(run, draw);
   let figure = figures.get(element);
   if (!figure || figure.run !== run || figure.view !== view) {
-    figure = build(element, run, view);
+    figure = build(element, run, view, draw);
     figures.set(element, figure);
     figure.legendKey = null;
   }
@@ -614,7 +614,7 @@ export function renderBoundary(element, frame, context) {
       view === "draw"
         ? [drawnTrace(draw)]
         : [figure.train, { ...figure.test, visible: context.showTest }, probeTrace(frame, run, view)];
-    Plotly.react(figure.plot, traces, layout(run, view, width, height), PLOT_CONFIG);
+    Plotly.react(figure.plot, traces, layout(figure, width, height), PLOT_CONFIG);
     if (first) {
       figure.plot.on("plotly_click", (event) => {
         if (figure.context.draw) return;

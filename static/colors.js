@@ -8,7 +8,7 @@
 export const ORANGE = [245, 147, 34];
 export const BLUE = [8, 119, 189];
 export const NEUTRAL = [232, 234, 235];
-export const CLASS_COLORS = [ORANGE, BLUE, [44, 160, 44], [148, 103, 189], [214, 39, 40]];
+const CLASS_COLORS = [ORANGE, BLUE, [44, 160, 44], [148, 103, 189], [214, 39, 40]];
 /** Classes 5 to 9 (digits has ten): the rest of Plotly's default palette. */
 const MORE_CLASS_COLORS = [[140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]];
 

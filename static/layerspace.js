@@ -11,7 +11,7 @@
  */
 
 import { frameArray } from "./connection.js";
-import { CLASS_COLORS, css, scaleColor } from "./colors.js";
+import { classColor, css, scaleColor } from "./colors.js";
 import { elementSize } from "./size.js";
 
 const MARGIN = { l: 38, r: 8, t: 8, b: 32 };
@@ -163,7 +163,7 @@ function drawAxes(draw, area, xRange, yRange, labels) {
 
 function pointColor(run, label) {
   if (run.kind === "regression") return scaleColor(label, [-1, 1]);
-  return css(CLASS_COLORS[label % CLASS_COLORS.length]);
+  return css(classColor(label));
 }
 
 /**

@@ -251,6 +251,14 @@ async function start() {
     page.redraw = true;
   }
 
+  /** Enable an output tab, or disable it with a title that says why (`reason`). */
+  function enableTab(tab, enabled, reason) {
+    const button = byId(`tab-${tab}`);
+    button.dataset.title ??= button.title;
+    button.disabled = !enabled;
+    button.title = enabled ? button.dataset.title : `${button.textContent.trim()}: ${reason}`;
+  }
+
   const actions = {
     change(field, value) {
       if (LIVE_FIELDS.includes(field)) {
@@ -346,15 +354,15 @@ async function start() {
       page.history = page.runs.start(message);
       clearFieldErrors([...CONFIG_FIELDS, "model"]);
       if (page.importing) {
-        const file = page.importing;
+        // A file trained on its own data sent them first (a `data` message): custom is known.
         page.importing = null;
-        if (adoptConfig(message.config, message.kind)) stateChanged({ reconfigure: false });
-        else showFieldError("model", `${file}: trained on its own data, which the page cannot show yet`);
+        adoptConfig(message.config, message.kind);
+        stateChanged({ reconfigure: false });
       }
-      const classifies = message.kind !== "regression";
-      byId("tab-confusion").disabled = !classifies;
-      if (!classifies && page.outputTab === "confusion") showOutputTab("boundary");
-      if (page.outputTab === "layer-space") sendLayerSpace(fitSelection(page.layerSpace, message));
+      enableTab("confusion", message.kind !== "regression", "needs a classification problem");
+      enableTab("layer-space", message.view !== "pca", "needs data with one or two inputs");
+      if (byId(`tab-${page.outputTab}`).disabled) showOutputTab("boundary");
+      else if (page.outputTab === "layer-space") sendLayerSpace(fitSelection(page.layerSpace, message));
       inspect.inspection = null;
       requestInspection();
       showInspector();

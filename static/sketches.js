@@ -41,15 +41,11 @@ export const FEATURE_LABELS = {
 
 export const usesX2 = (feature) => feature.includes("x2");
 
-/** The input plane of generated and drawn data (mlp_engine.datasets.INPUT_RANGE). */
-export const PLANE_RANGE = [-6, 6];
-
 /**
  * Whether a run (its `ready` message) takes points of the plane through the input features
  * (generated and drawn data) rather than the data's own columns (real and uploaded data).
  */
-export const planeInputs = (run) =>
-  run.source === "generated" || (run.source === "custom" && run.data_name === "drawn");
+export const planeInputs = (run) => run.plane;
 
 /** Text made safe to put in HTML (column and class names come from uploaded files). */
 export const escapeHtml = (text) =>

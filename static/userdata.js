@@ -18,7 +18,7 @@ import { classColor, css } from "./colors.js";
 import { clearFieldErrors, errorSlot, errorText, showFieldError } from "./errors.js";
 import { element } from "./fields.js";
 import { CUSTOM, trainCount } from "./state.js";
-import { PLANE_RANGE, planeInputs } from "./sketches.js";
+import { planeInputs } from "./sketches.js";
 
 /** The draw mode's kinds of data: [value, text, kind, number of classes]. */
 const DRAW_KINDS = [
@@ -89,6 +89,7 @@ function describe(info) {
 export class UserData {
   constructor(options, state, hooks) {
     this.limits = options.upload_limits;
+    this.range = options.input_range; // the plane points are drawn on, [low, high] on both axes
     this.state = state;
     this.hooks = hooks;
     this.drawing = { points: [], labels: [], kind: "binary", nClasses: 2 };
@@ -431,7 +432,7 @@ export class UserData {
 
   /** A click on the plane at (x1, x2): add a point, or remove the nearest one. */
   clickPlane(x1, x2, remove) {
-    const [low, high] = PLANE_RANGE;
+    const [low, high] = this.range;
     if (x1 < low || x1 > high || x2 < low || x2 > high) return;
     if (remove || this.removing) {
       const { points } = this.drawing;
@@ -460,6 +461,7 @@ export class UserData {
     const missing = this.missingPoints();
     return {
       ...this.drawing,
+      range: this.range,
       version: this.version,
       title:
         missing > 0
