@@ -636,3 +636,31 @@ export function renderBoundary(element, frame, context) {
   element.dataset.epoch = String(frame.epoch);
   if (context.title && context.title.textContent !== title) context.title.textContent = title;
 }
+
+/**
+ * A picture of the view as shown: the background canvas with the Plotly figure (axes, data
+ * points, probe; its own background is transparent) drawn over it. Resolves to {canvas, run,
+ * epoch}, or null before the first frame.
+ */
+export async function boundaryPicture(element) {
+  const figure = figures.get(element);
+  if (!figure?.frame) return null;
+  const { width, height } = elementSize(element);
+  const ratio = window.devicePixelRatio || 1;
+  // The page's font, which the exported SVG cannot inherit.
+  const font = { ...figure.plot.layout.font, family: getComputedStyle(element).fontFamily };
+  const url = await Plotly.toImage(
+    { data: figure.plot.data, layout: { ...figure.plot.layout, font } },
+    { format: "png", width, height, scale: ratio },
+  );
+  const overlay = new Image();
+  overlay.src = url;
+  await overlay.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(width * ratio);
+  canvas.height = Math.round(height * ratio);
+  const draw = canvas.getContext("2d");
+  draw.drawImage(figure.canvas, Math.round(MARGIN.l * ratio), Math.round(MARGIN.t * ratio));
+  draw.drawImage(overlay, 0, 0, canvas.width, canvas.height);
+  return { canvas, run: figure.run.run, epoch: figure.frame.epoch };
+}

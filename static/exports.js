@@ -1,7 +1,7 @@
 /**
  * Files in and out: the model, the script and the data set come from the server (`export`),
- * the loss history and the loss chart's picture from the page itself; a model file goes to
- * the server (`import_model`).
+ * the loss history and the pictures of the loss chart and the decision boundary from the
+ * page itself; a model file goes to the server (`import_model`).
  *
  * Nothing here talks to the server: `wireModelFiles` calls back with what to send, and a
  * file the server sends is saved with `saveFile`.
@@ -60,17 +60,26 @@ async function readJson(file) {
 
 /**
  * Wire the Model group's buttons: `requestExport(what)` for the server's files ("model",
- * "script", "data"), `saveLossHistory()` and `saveLossPng()` for the page's own,
+ * "script", "data"), `saveLossHistory()`, `saveLossPng()` and `saveBoundaryPng()` for the
+ * page's own,
  * `importModel(model, fileName)` with the parsed JSON of a chosen file, and `showError(text)`
  * for a file that cannot be read.
  */
-export function wireModelFiles({ requestExport, saveLossHistory, saveLossPng, importModel, showError }) {
+export function wireModelFiles({
+  requestExport,
+  saveLossHistory,
+  saveLossPng,
+  saveBoundaryPng,
+  importModel,
+  showError,
+}) {
   const byId = (id) => document.getElementById(id);
   for (const what of ["model", "script", "data"]) {
     byId(`export-${what}`).addEventListener("click", () => requestExport(what));
   }
   byId("export-loss-history").addEventListener("click", saveLossHistory);
   byId("download-loss-png").addEventListener("click", saveLossPng);
+  byId("download-boundary-png").addEventListener("click", saveBoundaryPng);
   const input = byId("import-model");
   input.addEventListener("change", async () => {
     const [file] = input.files;

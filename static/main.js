@@ -30,7 +30,7 @@ import { renderCompare, RunLog } from "./compare.js";
 import { lossHistoryCsv, saveCanvasPng, saveFile, wireModelFiles } from "./exports.js";
 import { NETWORK_LEGEND, renderNetwork } from "./network.js";
 import { renderDeltas } from "./deltas.js";
-import { renderBoundary } from "./boundary.js";
+import { boundaryPicture, renderBoundary } from "./boundary.js";
 import { renderGradcheck, renderInspector, STAGES, stageHighlight } from "./inspector.js";
 import { fitSelection, renderLayerSpace } from "./layerspace.js";
 import { usesX2 } from "./sketches.js";
@@ -134,10 +134,13 @@ async function start() {
     if (!options.datasets.some((d) => d.name === config.dataset)) return false;
     for (const field of CONFIG_FIELDS) state[field] = structuredClone(config[field]);
     const [output, cost] = options.output_defaults[kind];
-    if (state.output_activation === output && state.cost === cost) {
+    // A run of custom data may come back to other custom data, of another kind: its defaults.
+    const otherKind = datasetInfo(state, options).kind !== kind;
+    if (otherKind || (state.output_activation === output && state.cost === cost)) {
       state.output_activation = null;
       state.cost = null;
     }
+    fitDataset(state, options);
     return true;
   }
 
@@ -489,6 +492,10 @@ async function start() {
     },
     saveLossPng() {
       saveCanvasPng(byId("loss-chart").querySelector("canvas"), `${fileStem()}-loss.png`);
+    },
+    async saveBoundaryPng() {
+      const picture = await boundaryPicture(byId("decision-boundary"));
+      if (picture) saveCanvasPng(picture.canvas, `boundary-run${picture.run}-epoch${picture.epoch}.png`);
     },
     importModel(model, fileName) {
       clearFieldErrors(["model"]);
