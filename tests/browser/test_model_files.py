@@ -6,12 +6,15 @@ shown is read from its websocket, decoded as connection.js decodes it.
 """
 
 import json
+import struct
 import time
 
 import numpy as np
 from playwright.sync_api import Page, expect
 
 from mlp_engine import MLP
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.test_your_data import species_csv, upload
 
 TRAINING_TIMEOUT_MS = 45_000
 MULTI_BLOBS = "dataset=multi_blobs&classes=4"
@@ -118,6 +121,13 @@ def download(page: Page, test_id: str, folder) -> tuple[str, str]:
     return saved.suggested_filename, path
 
 
+def png_size(data: bytes) -> tuple[int, int]:
+    """A PNG's width and height, from its IHDR chunk (the first, after the signature)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
 def weights(frame: dict) -> list[np.ndarray]:
     count = sum(1 for name, _ in frame["arrays"] if name == "W")
     return [frame["arrays"][("W", layer)] for layer in range(count)]
@@ -172,6 +182,65 @@ def test_an_exported_model_loads_in_python_and_imports_back(watched, tmp_path):
 
     step(page, 1)  # and it trains on from there
     assert received.last_frame(page, imported["run"])["epoch"] == exported_epoch + 1
+
+
+def test_a_model_trained_on_an_uploaded_csv_imports_with_its_data(watched, tmp_path):
+    page = watched.page
+    received = Received(page)
+    watched.open("hidden=5,3")
+    upload(page, "flowers.csv", species_csv())
+    page.get_by_test_id("upload-label").select_option(label="species")
+    page.wait_for_function("window.playground.run?.data_name === 'flowers.csv'")
+    step(page, 3)
+    _, path = download(page, "export-model", tmp_path)
+    model = MLP.load(path)
+    trained = received.ready[-1]
+    assert trained["columns"] == ["a", "b", "c", "d"]
+
+    page.get_by_test_id("dataset-circle").click()
+    page.wait_for_function("window.playground.run.data_name === 'circle'")
+    # A new page, a new session: neither it nor the server holds the flowers any more.
+    page.goto("about:blank")
+    watched.open("dataset=circle")
+    custom = page.get_by_test_id("dataset-custom")
+    expect(custom).to_be_disabled()
+
+    page.get_by_test_id("import-model").set_input_files(path)
+    page.wait_for_function("window.playground.run.data_name === 'flowers.csv'")
+    expect(custom).to_be_enabled()
+    expect(custom).to_have_attribute("aria-checked", "true")
+    expect(page.get_by_test_id("error-model")).to_be_hidden()
+    expect(page.locator("#dataset-description")).to_contain_text("flowers.csv: 60 rows")
+    expect(page.get_by_test_id("layer-0-size")).to_have_text("5 neurons")
+    expect(page.get_by_test_id("layer-1-size")).to_have_text("3 neurons")
+    assert page.evaluate("window.playground.state.dataset") == "custom"
+    assert "dataset=custom" in page.url and "hidden=5,3" in page.url
+    imported = received.ready[-1]
+    assert imported["columns"] == page.evaluate("window.playground.run.columns") == [
+        "a", "b", "c", "d"
+    ]  # fmt: skip
+    assert imported["classes"] == trained["classes"] == ["lilium", "rosa", "tulipa"]
+    page.wait_for_function("window.playground.stats.epoch === 3")
+    first = received.last_frame(page, imported["run"])
+    assert first["epoch"] == 3
+    for W_shown, layer in zip(weights(first), model.sequential, strict=True):
+        np.testing.assert_array_equal(W_shown, layer.W.astype(np.float32))
+
+
+def test_the_decision_boundary_downloads_as_the_png_it_shows(watched, tmp_path):
+    page = watched.open("dataset=xor")
+    step(page, 3)
+    boundary = page.get_by_test_id("decision-boundary")
+    expect(boundary).to_have_attribute("data-epoch", "3")
+    name, path = download(page, "boundary-png", tmp_path)
+    assert name == f"boundary-run{page.evaluate('window.playground.run.run')}-epoch3.png"
+    data = path.read_bytes()
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "boundary-download.png").write_bytes(data)
+    box = boundary.bounding_box()
+    width, height = png_size(data)
+    assert abs(width - box["width"]) <= 1 and abs(height - box["height"]) <= 1
+    assert len(data) > 10_000  # the heatmap under the points, not a blank picture
 
 
 def test_the_script_data_and_loss_history_download(watched, tmp_path):

@@ -7,6 +7,7 @@ of draw mode, an uploaded set and iris on principal components go to tests/brows
 """
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -107,6 +108,9 @@ def test_drawn_points_become_the_data_the_network_trains_on(watched):
     assert run["layer_sizes"][0] == len(run["config"]["features"])  # the features apply
     draws = [json.loads(m) for m in sent if '"type":"draw"' in m]
     assert draws[-1]["kind"] == "binary" and len(draws[-1]["x"]) == 10
+    # A drawing too small to split is kept in the page: the server refuses fewer than 2.
+    assert min(len(draw["x"]) for draw in draws) == 2
+    expect(page.get_by_test_id("error-draw")).to_be_hidden()
     expect(page.get_by_test_id("dataset-custom")).to_have_attribute("aria-checked", "true")
     watched.screenshot("draw-mode")
 
@@ -130,6 +134,11 @@ def test_drawn_points_become_the_data_the_network_trains_on(watched):
     expect(page.get_by_test_id("draw-count")).to_have_text("0 points")
     expect(page.get_by_test_id("decision-boundary")).to_have_attribute("data-points", "0")
     expect(page.get_by_test_id("boundary-title")).to_contain_text("Add 2 more points")
+    click_plane(page, 1.0, 1.0)
+    expect(page.get_by_test_id("boundary-title")).to_contain_text("Add 1 more point")
+    assert all(len(json.loads(m)["x"]) >= 2 for m in sent if '"type":"draw"' in m)
+    expect(page.get_by_test_id("error-draw")).to_be_hidden()
+    expect(page.get_by_test_id("status-message")).not_to_have_attribute("data-kind", "error")
 
 
 def test_drawn_points_are_sent_again_after_a_reconnection(watched, own_server):
@@ -323,6 +332,31 @@ def test_iris_shows_its_samples_on_principal_components(watched):
     expect(page.get_by_test_id("boundary-readout")).to_contain_text(f"train #0: true {truth}")
     expect(page.get_by_test_id("boundary-readout")).to_contain_text("predicted")
     watched.screenshot("iris-pca")
+
+
+def test_the_layer_space_tab_is_disabled_for_data_on_principal_components(watched):
+    page = watched.open()
+    tab = page.get_by_test_id("tab-layer-space")
+    tab.click()
+    expect(page.get_by_test_id("layer-space")).to_be_visible()
+    expect(page.get_by_test_id("layer-space")).not_to_have_attribute("data-points", "0")
+
+    page.get_by_test_id("dataset-iris").click()  # with the tab open: back to the boundary
+    wait_for_run(page, "run.data_name === 'iris'")
+    expect(tab).to_be_disabled()
+    expect(tab).to_have_attribute("title", "Layer space: needs data with one or two inputs")
+    expect(page.get_by_test_id("tab-boundary")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_test_id("decision-boundary")).to_have_attribute("data-view", "pca")
+    expect(page.get_by_test_id("layer-space")).to_be_hidden()
+    page.get_by_test_id("step").click()
+    page.wait_for_function("window.playground.stats.epoch === 1")
+    expect(page.get_by_test_id("error-layer_space")).to_be_hidden()
+    expect(page.get_by_test_id("status-message")).not_to_have_attribute("data-kind", "error")
+
+    page.get_by_test_id("dataset-moons").click()
+    wait_for_run(page, "run.data_name === 'moons'")
+    expect(tab).to_be_enabled()
+    expect(tab).to_have_attribute("title", re.compile(r"^How a hidden layer sees the input plane"))
 
 
 @pytest.mark.parametrize("dataset", ["digits", "breast_cancer", "wine", "diabetes"])
