@@ -185,10 +185,13 @@ class TrainingSession:
         start = time.perf_counter()
         deadline = start + seconds
         while self._should_train():
-            # A frame being built goes first: training alongside it fights it for the GIL
-            # (the engine's small NumPy calls hold it), which made a 6 x 8 network's frames
-            # take 2-4x as long and its page fall to ~16 frames/s (docs/performance.md).
-            self.frames.wait()
+            # A slow frame being built goes first: training alongside it fights it for the
+            # GIL (the engine's small NumPy calls hold it), which made a 6 x 8 network's
+            # frames take 2-4x as long and its page fall to ~16 frames/s. A quick frame (the
+            # default network's) is built beside training: waiting for it would cost more
+            # epochs than the contention does (docs/performance.md).
+            if self.frames.seconds > seconds:
+                self.frames.wait()
             self._train_epoch()
             if time.perf_counter() >= deadline:
                 break
