@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 from playwright.sync_api import Page, expect
+from readouts import number, settled_epoch
 
 from mlp_engine import MLP
 from tests.browser.conftest import ARTIFACTS
@@ -56,26 +57,6 @@ class Received:
             if frames or time.monotonic() > deadline:
                 return frames[-1]
             page.wait_for_timeout(50)
-
-
-def number(page: Page, test_id: str) -> float | None:
-    value = page.get_by_test_id(test_id).get_attribute("data-value")
-    return float(value) if value else None
-
-
-def epoch(page: Page) -> int:
-    return int(number(page, "epoch-count"))
-
-
-def settled_epoch(page: Page) -> int:
-    """The epoch once it has stopped changing (the last frames of a pause have arrived)."""
-    last = epoch(page)
-    while True:
-        time.sleep(0.4)
-        now = epoch(page)
-        if now == last:
-            return now
-        last = now
 
 
 def train(page: Page, until: str, timeout: float = TRAINING_TIMEOUT_MS) -> int:

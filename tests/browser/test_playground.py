@@ -7,6 +7,7 @@ shows; screenshots of the main states go to tests/browser/artifacts/.
 import time
 
 from playwright.sync_api import Page, expect
+from readouts import epoch, number, settled_epoch
 
 TRAINING_TIMEOUT_MS = 45_000
 REQUIRED_HOOKS = [
@@ -15,27 +16,6 @@ REQUIRED_HOOKS = [
     "epoch-count", "train-loss", "test-loss", "network-graph", "decision-boundary", "loss-chart",
     "dataset-circle", "dataset-sine",
 ]  # fmt: skip
-
-
-def number(page: Page, test_id: str) -> float | None:
-    """A readout's exact value (its data-value), None while it has none."""
-    value = page.get_by_test_id(test_id).get_attribute("data-value")
-    return float(value) if value else None
-
-
-def epoch(page: Page) -> int:
-    return int(number(page, "epoch-count"))
-
-
-def settled_epoch(page: Page) -> int:
-    """The epoch once it has stopped changing (the last frames of a pause have arrived)."""
-    last = epoch(page)
-    while True:
-        time.sleep(0.3)
-        now = epoch(page)
-        if now == last:
-            return now
-        last = now
 
 
 def columns(page: Page) -> int:
