@@ -108,7 +108,7 @@ def export_file(run, what: str) -> dict:
 
 
 def imported_run(model_json: dict, current, custom: CustomData | None):
-    """What an `import_model` message asks for: (config, model, custom data set).
+    """What an `import_model` message asks for: (config, model, custom data set, epoch).
 
     A file the playground exported brings its config and custom data; a bare model (e.g.
     `MLP.save` in a notebook) goes on the current run's data, with the architecture, activations,
@@ -125,7 +125,10 @@ def imported_run(model_json: dict, current, custom: CustomData | None):
             raise ValueError(f"the file's config does not validate: {error}") from None
         if config.source == "custom":
             custom = custom_from_record((record.get("data") or {}).get("custom"))
-        return config, model, custom
+        epoch = record.get("epoch", 0)
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+            raise ValueError(f"the file's epoch must be an integer >= 0, got {epoch!r}")
+        return config, model, custom, epoch
     if current is None:
         raise ValueError("a model without the playground's record needs a run to take its data")
     rate = model.l1 or model.l2
@@ -145,7 +148,7 @@ def imported_run(model_json: dict, current, custom: CustomData | None):
         config = TrainConfig.model_validate(config.model_dump())
     except ValueError as error:
         raise ValueError(f"the model does not fit the current data: {error}") from None
-    return config, model, current.custom
+    return config, model, current.custom, 0
 
 
 def check_fits(model: MLP, run) -> None:

@@ -123,24 +123,26 @@ class TrainConfig(_Strict):
         return dataset_source(self.dataset)
 
     @property
+    def spec(self):
+        """The data set's `DatasetSpec` (generated) or `RealDatasetSpec` (real); None for custom
+        data, known only once drawn or uploaded."""
+        return DATASETS.get(self.dataset) or REAL_DATASETS.get(self.dataset)
+
+    @property
     def kind(self) -> str | None:
         """The kind of problem, known from the name for generated and real data sets; a custom
         data set's is its own (`Ready.kind`)."""
-        if self.source == "generated":
-            return DATASETS[self.dataset].kind
-        return REAL_DATASETS[self.dataset].kind if self.source == "real" else None
+        return self.spec.kind if self.spec else None
 
     @model_validator(mode="after")
     def _consistent(self) -> "TrainConfig":
         if len(set(self.features)) != len(self.features):
             raise ValueError("features: each feature may appear only once")
-        if self.source == "generated":
-            spec = DATASETS[self.dataset]
-            self.fit_data(spec.kind, spec.n_inputs, self.n_samples, plane=True)
-        elif self.source == "real":
-            spec = REAL_DATASETS[self.dataset]
-            self.fit_data(spec.kind, spec.n_inputs, spec.n_samples, plane=False)
-        return self  # custom data is checked when the run is built (`fit_data`)
+        spec, plane = self.spec, self.source == "generated"
+        if spec is not None:  # custom data are checked when the run is built (`fit_data`)
+            n_samples = self.n_samples if plane else spec.n_samples
+            self.fit_data(spec.kind, spec.n_inputs, n_samples, plane=plane)
+        return self
 
     def fit_data(self, kind: str, n_inputs: int, n_samples: int, plane: bool) -> None:
         """Check the config against its data and fill in the output activation and cost its

@@ -380,20 +380,16 @@ class TrainingSession:
     def _import_model(self, message: protocol.ImportModel) -> None:
         """A new run with the file's weights (and optimiser state) on its config's data."""
         try:
-            config, model, custom = imported_run(message.model, self.run, self.custom)
+            config, model, custom, epoch = imported_run(message.model, self.run, self.custom)
             run = self._build(config, 0, custom)
             check_fits(model, run)
         except ValueError as error:
             self._error("bad_model", str(error))
             return
         run.model.theta[...] = model.theta
-        run.model.optimizer.load_state_dict(
-            model.optimizer.state_dict(), run.model.dtype, run.model.theta.size
-        )
+        run.model.optimizer.restore_arrays(model.optimizer.state_arrays())
         run.model.rng.bit_generator.state = model.rng.bit_generator.state
-        record = message.model.get("playground")
-        run.epoch = record.get("epoch", 0) if isinstance(record, dict) else 0
-        run.imported_at = run.epoch
+        run.epoch = run.imported_at = epoch
         if custom is not None:  # the page learns of the run's data as after an upload
             self.custom = custom
             self.outbox.put(custom.info())
