@@ -32,9 +32,9 @@ import {
   scaleColor,
   symmetricDomain,
 } from "./colors.js";
+import { escapeHtml, plotlyText } from "./markup.js";
 import {
   className,
-  escapeHtml,
   featureGrid,
   featureLine,
   FEATURE_LABELS,
@@ -132,11 +132,14 @@ function pointsTrace(run, view, split, name, outline) {
     else marker.color = y.map((label) => css(classColor(label)));
     trace.y = x.map((p) => p[1]);
   }
-  const [xName, yName] = axisTitles(run, view);
-  const where = view === "line" ? `${xName} %{x:.2f}` : `${xName} %{x:.2f}, ${yName} %{y:.2f}`;
+  // The names (columns, classes) come in as meta and customdata, never as part of the
+  // template, whose `%{...}` and tags are Plotly's to read.
+  const where =
+    view === "line" ? "%{meta[0]} %{x:.2f}" : "%{meta[0]} %{x:.2f}, %{meta[1]} %{y:.2f}";
   return {
     ...trace,
-    customdata: y.map((label) => labelText(run, label)),
+    meta: axisTitles(run, view).map(plotlyText),
+    customdata: y.map((label) => plotlyText(labelText(run, label))),
     hovertemplate: `${name} #%{pointNumber}<br>${where}<br>%{customdata}<extra></extra>`,
   };
 }
@@ -171,7 +174,7 @@ function layout(figure, width, height) {
     linecolor: "#c9cfd3",
     ticks: "outside",
     ticklen: 3,
-    title: { text: title, standoff: 2 },
+    title: { text: plotlyText(title), standoff: 2 },
     tickfont: { size: 9 },
     automargin: false,
   });

@@ -17,6 +17,7 @@
  */
 
 import { scaleColor, symmetricDomain } from "./colors.js";
+import { escapeHtml } from "./markup.js";
 import { formatValue } from "./tooltip.js";
 
 export const STAGES = ["Forward pass", "Output error", "Backpropagated errors", "Gradients", "Update"];
@@ -46,9 +47,6 @@ function tex(source, display = false) {
   if (!window.katex) return `<code>${escapeHtml(source)}</code>`;
   return window.katex.renderToString(source, { displayMode: display, throwOnError: false });
 }
-
-const escapeHtml = (text) =>
-  String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
 /** One number: four significant digits shown, the full value in data-value and the title. */
 function numberCell(value, key, domain) {

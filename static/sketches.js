@@ -16,6 +16,7 @@ import {
   scaleColor,
   symmetricDomain,
 } from "./colors.js";
+import { escapeHtml } from "./markup.js";
 
 /** The input features as functions of the plane's coordinates (mlp_engine FEATURES). */
 const FEATURES = {
@@ -46,10 +47,6 @@ export const usesX2 = (feature) => feature.includes("x2");
  * (generated and drawn data) rather than the data's own columns (real and uploaded data).
  */
 export const planeInputs = (run) => run.plane;
-
-/** Text made safe to put in HTML (column and class names come from uploaded files). */
-export const escapeHtml = (text) =>
-  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 /**
  * The network's input nodes of a run: {name, html (its label), feature}, `feature` the map of
