@@ -1,9 +1,10 @@
-"""Seconds per training epoch of mlp_engine, scikit-learn's MLPClassifier and PyTorch (CPU, eager).
+"""Seconds per training epoch of mlp_engine, scikit-learn's MLPClassifier and PyTorch (CPU, eager),
+and, as the limit for the engine, the same epoch's matrix products alone.
 
 Run from the repository root (needs numpy, scikit-learn, torch and threadpoolctl):
 
-    python benchmarks/bench_engine.py            # full run: 5 repeats of >= 0.5 s per contender
-    python benchmarks/bench_engine.py --quick    # smoke run: 2 repeats of >= 0.1 s
+    python benchmarks/bench_engine.py            # full run: 7 repeats of >= 0.5 s per contender
+    python benchmarks/bench_engine.py --quick    # smoke run: 3 repeats of >= 0.1 s
 
 OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE when numpy loads it; if they are set they
 can select slower kernels. This script never changes them, it only prints them. To measure
@@ -13,11 +14,17 @@ without them:
 
 Every contender runs plain mini-batch SGD (no momentum, no weight decay) with the same
 architecture, activations, loss, batch size and learning rate; each is warmed up with one epoch,
-which also sets how many epochs a repeat runs, then the median over the repeats of
-(time of the repeat) / (epochs run) is reported. The engine's epoch is
-`train_epoch(..., evaluate=False)`: the updates alone, without the extra pass over the whole set
-that computes its loss (neither the torch loop nor scikit-learn makes one); it drops the
-N mod batch leftover samples, torch's loop keeps a short last batch.
+which also sets how many epochs a repeat runs. The repeats are interleaved (engine, products,
+scikit-learn, torch, engine, ...), so that a change of the machine's load touches all of them
+alike, and the median over the repeats of (time of the repeat) / (epochs run) is reported. The
+engine's epoch is `train_epoch(..., evaluate=False)`: the updates alone, without the extra pass
+over the whole set that computes its loss (neither the torch loop nor scikit-learn makes one);
+it drops the N mod batch leftover samples, torch's loop keeps a short last batch.
+
+"Products alone" is the engine's epoch with everything but its matrix products taken out: for
+each batch, z = a W^T for every layer, dW = delta^T a for every layer and (W^T delta) for every
+layer but the first, with NumPy on the engine's own W (views into its parameter vector) and the
+shapes of its batches: what BLAS alone would take. The engine cannot be faster than that.
 """
 
 import argparse
@@ -73,35 +80,41 @@ def make_cases() -> list[Case]:
     digits = load_digits()
     X_digits = (digits.data - digits.data.mean(0)) / np.maximum(digits.data.std(0), 1e-12)
     rng = np.random.default_rng(0)
-    X_rand = rng.standard_normal((10_000, 784), dtype=np.float32)
-    y_rand = rng.integers(0, 10, 10_000)
+    X_512 = rng.standard_normal((8192, 512), dtype=np.float32)
+    X_784 = rng.standard_normal((8192, 784), dtype=np.float32)
+    y_rand = rng.integers(0, 10, 8192)
     return [
         Case("a 2-4-2-1 tanh/sigmoid", X_xor, y_xor, [4, 2], "tanh", 10, 0.1),
         Case("b 2-8x6-1 tanh/sigmoid", X_xor, y_xor, [8] * 6, "tanh", 10, 0.1),
         Case("c 64-64-10 relu/softmax", X_digits, digits.target, [64], "relu", 32, 0.1),
-        Case("d 784-512-512-10 f32", X_rand, y_rand, [512, 512], "relu", 256, 0.01),
+        Case("d 512-384-384-10 f32", X_512, y_rand, [384, 384], "relu", 256, 0.01),
+        Case("e 784-512-512-10 f32", X_784, y_rand, [512, 512], "relu", 256, 0.01),
     ]
 
 
-def seconds_per_epoch(run, repeats: int, min_time: float) -> float:
-    """Median over `repeats` of the time of `run(epochs)` divided by the epochs it reports.
+def seconds_per_epoch(runs: dict, repeats: int, min_time: float) -> dict[str, float]:
+    """{name: median over `repeats` of the time of `run(epochs)` / the epochs it reports}.
 
-    A timed warm-up epoch sets `epochs` so that each repeat lasts about `min_time` or more.
+    A timed warm-up epoch sets each contender's `epochs` so that a repeat lasts about
+    `min_time` or more; the repeats of the contenders are interleaved.
     """
-    start = time.perf_counter()
-    run(1)
-    epochs = math.ceil(min_time / (time.perf_counter() - start))
-    times = []
-    for _ in range(repeats):
+    epochs = {}
+    for name, run in runs.items():
         start = time.perf_counter()
-        done = run(epochs)
-        times.append((time.perf_counter() - start) / done)
-    return statistics.median(times)
+        run(1)
+        epochs[name] = math.ceil(min_time / (time.perf_counter() - start))
+    times = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            done = run(epochs[name])
+            times[name].append((time.perf_counter() - start) / done)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
-def engine_runner(case: Case):
+def engine_model(case: Case) -> MLP:
     binary = case.n_y == 1
-    model = MLP(
+    return MLP(
         case.X.shape[1],
         case.hidden,
         case.n_y,
@@ -113,11 +126,38 @@ def engine_runner(case: Case):
         seed=0,
         dtype=case.X.dtype,
     )
+
+
+def engine_runner(case: Case):
+    model = engine_model(case)
+    binary = case.n_y == 1
     Y = (case.y[:, None] if binary else np.eye(case.n_y)[case.y]).astype(case.X.dtype)
 
     def run(epochs):
         for _ in range(epochs):
             model.train_epoch(case.X, Y, case.batch, evaluate=False)
+        return epochs
+
+    return run
+
+
+def products_runner(case: Case):
+    """The matrix products of the engine's epoch, alone (see the module's docstring)."""
+    W = [layer.W for layer in engine_model(case).sequential]
+    dW = [np.empty_like(w) for w in W]
+    X, m = case.X, case.batch
+
+    def run(epochs):
+        for _ in range(epochs):
+            for start in range(0, len(X) - m + 1, m):
+                a = [X[start : start + m]]
+                for w in W:  # eq. 32 without b and phi
+                    a.append(a[-1] @ w.T)
+                delta = a[-1]  # delta^L has the shape of a^L; its values do not matter here
+                for l in range(len(W) - 1, -1, -1):
+                    np.matmul(delta.T, a[l], out=dW[l])  # eq. 15
+                    if l > 0:
+                        delta = delta @ W[l]  # eq. 13 without phi'
         return epochs
 
     return run
@@ -175,26 +215,6 @@ def torch_runner(case: Case):
     return run
 
 
-def training_flops(widths: list[int], samples: int) -> int:
-    """Matmul FLOPs of forward + backward: 2 n_in n_out forward, 4 backward (2 for layer 1)."""
-    layers = list(zip(widths[:-1], widths[1:], strict=True))
-    per_sample = sum((4 if i == 0 else 6) * n_in * n_out for i, (n_in, n_out) in enumerate(layers))
-    return per_sample * samples
-
-
-def matmul_peak(n: int, repeats: int) -> float:
-    """float32 FLOP/s of numpy's best n x n @ n x n matmul."""
-    rng = np.random.default_rng(0)
-    a, b = (rng.standard_normal((n, n), dtype=np.float32) for _ in range(2))
-    a @ b  # warm-up
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ b
-        best = min(best, time.perf_counter() - start)
-    return 2 * n**3 / best
-
-
 def print_machine() -> None:
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
     cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line), "?")
@@ -224,32 +244,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, a smoke run")
     args = parser.parse_args()
-    repeats, min_time = (2, 0.1) if args.quick else (5, 0.5)
+    repeats, min_time = (3, 0.1) if args.quick else (7, 0.5)
     start = time.perf_counter()
     print_machine()
-    peak = matmul_peak(4096, repeats)
-    print(f"\nfloat32 matmul peak (numpy, 4096^3, best of {repeats}): {peak / 1e9:.1f} GFLOP/s")
     print(
-        f"median of {repeats} repeats of >= {min_time} s; "
+        f"\nmedian of {repeats} interleaved repeats of >= {min_time} s; "
         "speed-up = other s/epoch / engine s/epoch\n"
     )
     print(
-        "| case | engine s/epoch | sklearn s/epoch | torch s/epoch | speed-up vs sklearn "
-        "| speed-up vs torch | engine GFLOP/s (% of f32 peak) |"
+        "| case | engine s/epoch | products alone s/epoch | engine / products "
+        "| sklearn s/epoch | torch s/epoch | speed-up vs sklearn | speed-up vs torch |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for case in make_cases():
-        engine, sk, th = (
-            seconds_per_epoch(runner(case), repeats, min_time)
-            for runner in (engine_runner, sklearn_runner, torch_runner)
-        )
-        flops = "-"
-        if case.X.dtype == np.float32:
-            rate = training_flops(case.widths, len(case.X) // case.batch * case.batch) / engine
-            flops = f"{rate / 1e9:.1f} ({100 * rate / peak:.1f}%)"
+        runners = {"engine": engine_runner, "products": products_runner}
+        runners |= {"sklearn": sklearn_runner, "torch": torch_runner}
+        runs = {name: runner(case) for name, runner in runners.items()}
+        seconds = seconds_per_epoch(runs, repeats, min_time)
+        engine, products = seconds["engine"], seconds["products"]
+        sk, th = seconds["sklearn"], seconds["torch"]
         print(
-            f"| {case.name} | {engine:.4g} | {sk:.4g} | {th:.4g} | {sk / engine:.2f}x "
-            f"| {th / engine:.2f}x | {flops} |",
+            f"| {case.name} | {engine:.4g} | {products:.4g} | {engine / products:.2f}x "
+            f"| {sk:.4g} | {th:.4g} | {sk / engine:.2f}x | {th / engine:.2f}x |",
             flush=True,
         )
     print(f"\ntotal runtime: {time.perf_counter() - start:.1f} s, load average {os.getloadavg()}")

@@ -9,8 +9,8 @@ Perceptron", in NumPy and vectorised over the mini-batch.
 from .costs import COSTS, Cost, get_cost
 from .layers import INITIALIZERS, DenseLayer, glorot_uniform, he_uniform
 from .mlp import MLP, LayerBackprop, TrainingDiverged
-from .operations import ACTIVATIONS, Activation, Operation, get_activation
-from .optimizers import OPTIMIZERS, Optimizer
+from .operations import ACTIVATIONS, Activation, LeakyReLU, Operation, get_activation
+from .optimizers import OPTIMIZERS, SGD, Adam, Momentum, Optimizer
 
 __all__ = [
     "ACTIVATIONS",
@@ -18,10 +18,14 @@ __all__ = [
     "INITIALIZERS",
     "MLP",
     "OPTIMIZERS",
+    "SGD",
     "Activation",
+    "Adam",
     "Cost",
     "DenseLayer",
     "LayerBackprop",
+    "LeakyReLU",
+    "Momentum",
     "Operation",
     "Optimizer",
     "TrainingDiverged",

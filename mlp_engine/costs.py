@@ -19,6 +19,7 @@ from abc import abstractmethod
 
 import numpy as np
 
+from . import kernels
 from .operations import Operation, Sigmoid, Softmax, log_softmax, lookup
 
 
@@ -51,6 +52,10 @@ class Cost(Operation):
         """dC/da^L of the batch cost C returned by `__call__`: the gradient scaled by 1/m."""
         return self.gradient(a, y) / a.shape[0]
 
+    def compiled(self) -> int | None:
+        """This cost's code in the compiled epoch, or None: the model trains with NumPy."""
+        return self.own_kernel_code()
+
     def fused_sample_costs(self, z: np.ndarray, y: np.ndarray) -> np.ndarray:
         """C_x computed from z^L, for the fused output activation."""
         raise NotImplementedError
@@ -62,6 +67,7 @@ class Cost(Operation):
 
 class MeanSquaredError(Cost):
     name = "mse"
+    kernel_code = kernels.MSE
 
     def sample_costs(self, a, y):
         return ((a - y) ** 2).mean(axis=1)
@@ -73,6 +79,7 @@ class MeanSquaredError(Cost):
 
 class BinaryCrossEntropy(Cost):
     name = "binary_crossentropy"
+    kernel_code = kernels.BINARY_CROSSENTROPY
     valid_outputs = ("sigmoid", "softmax")
     fused_activation = Sigmoid.name
 
@@ -95,6 +102,7 @@ class BinaryCrossEntropy(Cost):
 
 class CategoricalCrossEntropy(Cost):
     name = "categorical_crossentropy"
+    kernel_code = kernels.CATEGORICAL_CROSSENTROPY
     valid_outputs = ("softmax", "sigmoid")
     fused_activation = Softmax.name
 

@@ -3,31 +3,47 @@
 A playground network (2 inputs, a few hidden layers of a few neurons, batches of 10) spends
 nearly all of a NumPy training step in the ~30 Python-level calls a step takes, not in
 arithmetic. This module runs a whole epoch of the same eqs. 12-15 and 30-31 (or momentum or
-Adam) as one Numba-compiled loop over the batches. It is an accelerator, not a second model:
-`MLP` calls it only when Numba is installed and the network is small, and tests check that an
-epoch here equals an epoch of the NumPy code in `mlp.py` for every activation, cost, optimiser
-and regularisation. Without Numba, `AVAILABLE` is False and the NumPy code runs.
+Adam) as one Numba-compiled loop over the batches.
+
+It is a leaf: it takes arrays and an `Epoch`, a description of the epoch that the model builds
+from its own objects (each activation, cost and update rule says, through its `compiled()`,
+which code below computes it and with which constants). It knows nothing of `MLP`. An object
+without a compiled form (a user's own `Activation`, say) trains on the NumPy path instead, and
+the tests check that an epoch here equals a NumPy epoch for every hyperparameter.
 
 Layout as in `MLP`: theta = [W^1..W^L (row-major), b^1..b^L]; `widths` = [n_x, n_h..., n_y].
 """
 
-import importlib.util
 import threading
+from typing import NamedTuple
 
 import numpy as np
 
-AVAILABLE = importlib.util.find_spec("numba") is not None  # imported only when first needed
+# Activation codes (phi of eq. 33); the parameter that goes with each is alpha, for leaky_relu.
+SIGMOID, TANH, RELU, LEAKY_RELU, LINEAR, SOFTMAX = range(6)
+# Cost codes (C_x of eq. 7).
+MSE, BINARY_CROSSENTROPY, CATEGORICAL_CROSSENTROPY = range(3)
+# Update rule codes, with their constants: sgd (), momentum (mu,), adam (beta1, beta2, eps).
+SGD, MOMENTUM, ADAM = range(3)
 
-ACTIVATION_CODES = {"sigmoid": 0, "tanh": 1, "relu": 2, "leaky_relu": 3, "linear": 4, "softmax": 5}
-COST_CODES = {"mse": 0, "binary_crossentropy": 1, "categorical_crossentropy": 2}
-OPTIMIZER_CODES = {"sgd": 0, "momentum": 1, "adam": 2}
-LEAKY_SLOPE = 0.01
+
+class Epoch(NamedTuple):
+    """What one compiled epoch computes, read from the model's own objects."""
+
+    hidden: tuple[int, float]  # (activation code, alpha) of the hidden layers
+    output: tuple[int, float]  # (activation code, alpha) of the output layer
+    cost: int
+    fused: bool  # delta^L in closed form (sigmoid + binary, softmax + categorical cross-entropy)
+    rule: tuple[int, tuple[float, ...]]  # (rule code, its constants)
+    learning_rate: float
+    l1: float
+    l2: float
 
 
-def _phi(code, z, a):
+def _phi(code, alpha, z, a):
     """Eq. 33, a = phi(z), row by row (softmax needs the whole row)."""
     for i in range(z.shape[0]):
-        if code == 5:
+        if code == SOFTMAX:
             top = z[i].max()
             total = 0.0
             for j in range(z.shape[1]):
@@ -38,22 +54,22 @@ def _phi(code, z, a):
             continue
         for j in range(z.shape[1]):
             s = z[i, j]
-            if code == 0:
+            if code == SIGMOID:
                 a[i, j] = 1.0 / (1.0 + np.exp(-s)) if s >= 0 else np.exp(s) / (1.0 + np.exp(s))
-            elif code == 1:
+            elif code == TANH:
                 a[i, j] = np.tanh(s)
-            elif code == 2:
+            elif code == RELU:
                 a[i, j] = s if s > 0 else 0.0
-            elif code == 3:
-                a[i, j] = s if s > 0 else LEAKY_SLOPE * s
+            elif code == LEAKY_RELU:
+                a[i, j] = s if s > 0 else alpha * s
             else:
                 a[i, j] = s
 
 
-def _vjp(code, z, a, g, out):
+def _vjp(code, alpha, z, a, g, out):
     """out = g backpropagated through phi: g o phi'(z) (eqs. 12-13), or softmax's J^T g."""
     for i in range(z.shape[0]):
-        if code == 5:
+        if code == SOFTMAX:
             inner = 0.0
             for j in range(z.shape[1]):
                 inner += g[i, j] * a[i, j]
@@ -61,19 +77,19 @@ def _vjp(code, z, a, g, out):
                 out[i, j] = a[i, j] * (g[i, j] - inner)
             continue
         for j in range(z.shape[1]):
-            if code == 0:
+            if code == SIGMOID:
                 out[i, j] = g[i, j] * a[i, j] * (1.0 - a[i, j])
-            elif code == 1:
+            elif code == TANH:
                 out[i, j] = g[i, j] * (1.0 - a[i, j] * a[i, j])
-            elif code == 2:
+            elif code == RELU:
                 out[i, j] = g[i, j] if z[i, j] > 0 else 0.0
-            elif code == 3:
-                out[i, j] = g[i, j] if z[i, j] > 0 else LEAKY_SLOPE * g[i, j]
+            elif code == LEAKY_RELU:
+                out[i, j] = g[i, j] if z[i, j] > 0 else alpha * g[i, j]
             else:
                 out[i, j] = g[i, j]
 
 
-def _output_error(cost, output, fused, a, z, Y, rows, grad_a, delta, eps):
+def _output_error(cost, output, alpha, fused, a, z, Y, rows, grad_a, delta, clip):
     """Eq. 12 for the batch: delta^L, fused (a - y) where the cost allows it."""
     n_y = a.shape[1]
     for i in range(a.shape[0]):
@@ -82,19 +98,19 @@ def _output_error(cost, output, fused, a, z, Y, rows, grad_a, delta, eps):
             y_sum += Y[rows[i], j]
         for j in range(n_y):
             y = Y[rows[i], j]
-            p = min(max(a[i, j], eps), 1.0 - eps)
-            if fused and cost == 1:
+            p = min(max(a[i, j], clip), 1.0 - clip)
+            if fused and cost == BINARY_CROSSENTROPY:
                 delta[i, j] = (a[i, j] - y) / n_y
             elif fused:
                 delta[i, j] = a[i, j] * y_sum - y
-            elif cost == 0:
+            elif cost == MSE:
                 grad_a[i, j] = 2.0 * (a[i, j] - y) / n_y
-            elif cost == 1:
+            elif cost == BINARY_CROSSENTROPY:
                 grad_a[i, j] = (p - y) / (p * (1.0 - p) * n_y)
             else:
                 grad_a[i, j] = -y / p
     if not fused:
-        _vjp(output, z, a, grad_a, delta)
+        _vjp(output, alpha, z, a, grad_a, delta)
 
 
 def _epoch(
@@ -106,19 +122,27 @@ def _epoch(
     order,
     m,
     hidden,
+    hidden_alpha,
     output,
+    output_alpha,
     cost,
     fused,
-    optimizer,
+    rule,
+    c1,
+    c2,
+    c3,
     learning_rate,
     l1,
     l2,
     buffer1,
     buffer2,
     t,
-    eps,
+    clip,
 ):
-    """One epoch of mini-batch training; returns the optimiser's new step count t."""
+    """One epoch of mini-batch training; returns the rule's new step count t.
+
+    c1, c2, c3 are the rule's constants: (mu, -, -) for momentum, (beta1, beta2, eps) for Adam.
+    """
     L = widths.size - 1
     n_weights = 0
     for l in range(L):
@@ -127,6 +151,7 @@ def _epoch(
     A = [np.empty((m, widths[l]), theta.dtype) for l in range(L + 1)]
     D = [np.empty((m, widths[l + 1]), theta.dtype) for l in range(L)]
     G = [np.empty((m, widths[l]), theta.dtype) for l in range(L + 1)]
+    scale = 1.0 / m  # the 1/m of eqs. 30-31
     for start in range(0, order.size, m):
         rows = order[start : start + m]
         for i in range(m):
@@ -142,9 +167,12 @@ def _epoch(
                     for k in range(n_x):
                         s += a[i, k] * W[j, k]
                     z[i, j] = s
-            _phi(output if l == L - 1 else hidden, z, A[l + 1])
+            last = l == L - 1
+            _phi(output if last else hidden, output_alpha if last else hidden_alpha, z, A[l + 1])
             w_at, b_at = w_at + n_h * n_x, b_at + n_h
-        _output_error(cost, output, fused, A[L], Z[L - 1], Y, rows, G[L], D[L - 1], eps)
+        _output_error(
+            cost, output, output_alpha, fused, A[L], Z[L - 1], Y, rows, G[L], D[L - 1], clip
+        )
         grad[:] = 0.0
         for l in range(L - 1, -1, -1):
             n_x, n_h = widths[l], widths[l + 1]
@@ -165,29 +193,28 @@ def _epoch(
                         d = delta[i, j]
                         for k in range(n_x):
                             g[i, k] += d * W[j, k]
-                _vjp(hidden, Z[l - 1], a, g, D[l - 1])
+                _vjp(hidden, hidden_alpha, Z[l - 1], a, g, D[l - 1])
         t += 1
-        scale = 1.0 / m  # the 1/m of eqs. 30-31
-        correction1 = 1.0 - 0.9**t
-        correction2 = 1.0 - 0.999**t
+        correction1 = 1.0 - c1**t
+        correction2 = 1.0 - c2**t
         for p in range(theta.size):
             g = grad[p] * scale
             if p < n_weights:
                 if l1 != 0.0:
                     g += l1 * np.sign(theta[p])
                 g += l2 * theta[p]
-            if optimizer == 0:  # eqs. 30-31
+            if rule == SGD:  # eqs. 30-31
                 theta[p] -= learning_rate * g
-            elif optimizer == 1:
-                buffer1[p] = 0.9 * buffer1[p] + g
+            elif rule == MOMENTUM:  # v <- mu v + g; theta <- theta - eta v
+                buffer1[p] = c1 * buffer1[p] + g
                 theta[p] -= learning_rate * buffer1[p]
-            else:
-                buffer1[p] = 0.9 * buffer1[p] + 0.1 * g
-                buffer2[p] = 0.999 * buffer2[p] + 0.001 * g * g
+            else:  # Adam: c1, c2, c3 = beta1, beta2, eps
+                buffer1[p] = c1 * buffer1[p] + (1.0 - c1) * g
+                buffer2[p] = c2 * buffer2[p] + (1.0 - c2) * g * g
                 theta[p] -= (
                     (learning_rate / correction1)
                     * buffer1[p]
-                    / (np.sqrt(buffer2[p] / correction2) + 1e-8)
+                    / (np.sqrt(buffer2[p] / correction2) + c3)
                 )
     return t
 
@@ -197,7 +224,11 @@ _compile_lock = threading.Lock()
 
 
 def compiled_epoch():
-    """The compiled `_epoch`: Numba compiles it on first use (cached on disk after that)."""
+    """The compiled `_epoch`: Numba compiles it on first use (cached on disk after that).
+
+    Numba is imported here, not at the top, so that importing the engine stays quick for code
+    that never trains a small network (it is a declared dependency, always installed).
+    """
     global _compiled, _phi, _vjp, _output_error
     with _compile_lock:
         if _compiled is None:
@@ -211,45 +242,70 @@ def compiled_epoch():
     return _compiled
 
 
-def train_epoch(model, X: np.ndarray, Y: np.ndarray, order: np.ndarray, batch_size: int) -> None:
-    """Run one epoch of `model` over the batches `order` (flattened) with the compiled loop."""
-    optimizer = model.optimizer
-    empty = np.zeros(0, model.dtype)
-    buffers = [getattr(optimizer, name) for name in optimizer.buffers]
-    if any(b is None for b in buffers):
-        buffers = [np.zeros_like(model.theta) for _ in optimizer.buffers]
-        for name, buffer in zip(optimizer.buffers, buffers, strict=True):
-            setattr(optimizer, name, buffer)
-    buffer1, buffer2 = (buffers + [empty, empty])[:2]
-    widths = np.array([model.n_x, *model.n_h, model.n_y], dtype=np.int64)
-    X, Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
-    optimizer.t = compiled_epoch()(
-        model.theta,
-        model.grad,
-        widths,
-        X,
-        Y,
+def train_epoch(
+    theta: np.ndarray,
+    grad: np.ndarray,
+    widths: list[int],
+    X: np.ndarray,
+    Y: np.ndarray,
+    order: np.ndarray,
+    batch_size: int,
+    epoch: Epoch,
+    buffers: tuple[np.ndarray, ...],
+    t: int,
+) -> int:
+    """Run one epoch over the batches `order` (flattened), updating `theta` and the rule's
+    `buffers` in place; returns the rule's step count after it.
+
+    Every constant is cast to theta's dtype, as NumPy casts a Python float that meets a float32
+    array, so that a float32 epoch here rounds as the NumPy epoch does.
+    """
+    real = theta.dtype.type
+    code, constants = epoch.rule
+    c1, c2, c3 = (*constants, 0.0, 0.0, 0.0)[:3]
+    empty = np.zeros(0, theta.dtype)
+    buffer1, buffer2 = (*buffers, empty, empty)[:2]
+    return compiled_epoch()(
+        theta,
+        grad,
+        np.array(widths, dtype=np.int64),
+        np.ascontiguousarray(X),
+        np.ascontiguousarray(Y),
         order,
         batch_size,
-        ACTIVATION_CODES[model.hidden_activation.name],
-        ACTIVATION_CODES[model.output_activation.name],
-        COST_CODES[model.cost.name],
-        model.fused,
-        OPTIMIZER_CODES[optimizer.name],
-        model.dtype.type(optimizer.learning_rate),
-        model.dtype.type(model.l1),
-        model.dtype.type(model.l2),
+        epoch.hidden[0],
+        real(epoch.hidden[1]),
+        epoch.output[0],
+        real(epoch.output[1]),
+        epoch.cost,
+        epoch.fused,
+        code,
+        real(c1),
+        real(c2),
+        real(c3),
+        real(epoch.learning_rate),
+        real(epoch.l1),
+        real(epoch.l2),
         buffer1,
         buffer2,
-        optimizer.t,
-        model.dtype.type(np.finfo(model.dtype).eps),
+        t,
+        real(np.finfo(theta.dtype).eps),
     )
 
 
 def warm_up() -> None:
     """Compile (or load from the disk cache) the float64 loop, e.g. when a server starts."""
-    if AVAILABLE:
-        from .mlp import MLP
-
-        model = MLP(1, [1], 1, seed=0)
-        model.train_epoch(np.zeros((2, 1)), np.zeros((2, 1)), batch_size=2)
+    theta = np.zeros(2)
+    epoch = Epoch((RELU, 0.0), (LINEAR, 0.0), MSE, False, (SGD, ()), 0.01, 0.0, 0.0)
+    train_epoch(
+        theta,
+        np.zeros(2),
+        [1, 1],
+        np.zeros((2, 1)),
+        np.zeros((2, 1)),
+        np.arange(2),
+        2,
+        epoch,
+        (),
+        0,
+    )

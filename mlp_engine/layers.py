@@ -74,15 +74,18 @@ class DenseLayer:
         W[...], b[...] = self._W, self._b
         self._W, self._b = W, b
 
-    def weighted_input(self, X: np.ndarray) -> np.ndarray:
-        """Eq. 32 (eq. 34 for a batch): Z = X W^T + b, shape (m, n_h)."""
-        z = X @ self._W.T
+    def weighted_input(self, X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Eq. 32 (eq. 34 for a batch): Z = X W^T + b, shape (m, n_h), written into `out` if
+        given (an (m, n_h) array of the layer's dtype that the caller reuses)."""
+        z = np.matmul(X, self._W.T, out=out)
         z += self._b  # b broadcast over the m rows
         return z
 
-    def __call__(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(
+        self, X: np.ndarray, out: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Eqs. 32-33 for a batch X of shape (m, n_x): returns (z, a = phi(z))."""
-        z = self.weighted_input(X)
+        z = self.weighted_input(X, out)
         return z, self.activation(z)
 
     def __repr__(self) -> str:

@@ -5,20 +5,15 @@ rows of every matrix, so eq. 13 for all of them is one matrix product, and eqs. 
 over the batch (as eqs. 30-31 need) are one more each.
 """
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from . import kernels, metrics
-from .costs import check_pairing, get_cost
+from . import checks, kernels, metrics, persistence
+from .costs import Cost, check_pairing, get_cost
 from .layers import DenseLayer
-from .operations import get_activation
-from .optimizers import get_optimizer
-
-FORMAT = "mlp_engine.MLP"
-FORMAT_VERSION = 1
+from .operations import Activation, get_activation, spec
+from .optimizers import Optimizer, get_optimizer
 
 
 class TrainingDiverged(FloatingPointError):
@@ -30,6 +25,15 @@ class TrainingDiverged(FloatingPointError):
             "restored to their values before that epoch (try a smaller learning rate)"
         )
         self.epoch, self.loss = epoch, loss
+
+
+@dataclass
+class Scratch:
+    """Arrays the training loop reuses for batches of m samples (see `MLP._scratch`)."""
+
+    m: int
+    Z: list[np.ndarray]  # z^l, (m, n_h^l), for every layer
+    G: list[np.ndarray]  # (W^(l+1))^T delta^(l+1), (m, n_h^l), for every hidden layer
 
 
 @dataclass
@@ -46,36 +50,6 @@ class LayerBackprop:
     db: np.ndarray
 
 
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _non_negative(name: str, value) -> float:
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return value
-
-
-def _json_seed(seed):
-    """The seed as None, an int or a list of ints, so that `to_dict` can write it."""
-    if seed is None:
-        return None
-    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0:
-        return int(seed)
-    if (
-        isinstance(seed, list | tuple)
-        and seed
-        and all(
-            isinstance(s, int | np.integer) and not isinstance(s, bool) and s >= 0 for s in seed
-        )
-    ):
-        return [int(s) for s in seed]
-    raise ValueError(f"seed must be None, an integer >= 0 or a list of them, got {seed!r}")
-
-
 class MLP:
     """A multilayer perceptron trained by mini-batch gradient descent and backpropagation.
 
@@ -83,7 +57,8 @@ class MLP:
     widths, which then alone sets the hidden layers (an empty list: no hidden layer).
     """
 
-    #: Train epochs of small networks with the compiled loop of `kernels` when Numba is there.
+    #: Train epochs of small networks with the compiled loop of `kernels`, when every part of
+    #: the model (activations, cost, update rule) has a compiled form.
     accelerate = True
     #: "Small": at most this many multiply-adds in a batch's forward pass (m * sum n_x n_h);
     #: measured on the benchmark machine, above it NumPy's BLAS calls are the faster way.
@@ -96,42 +71,35 @@ class MLP:
         n_y: int,
         learning_rate: float = 0.01,
         n_hidden_layers: int = 1,
-        cost: str = "mse",
-        hidden_activation: str = "relu",
-        output_activation: str = "linear",
-        optimizer: str = "sgd",
+        cost: "str | Cost" = "mse",
+        hidden_activation: "str | dict | Activation" = "relu",
+        output_activation: "str | dict | Activation" = "linear",
+        optimizer: "str | dict | Optimizer" = "sgd",
         l1: float = 0.0,
         l2: float = 0.0,
         seed: int | None = None,
         dtype=np.float64,
         init: str = "glorot_uniform",
     ):
-        self.n_x, self.n_y = _positive_int("n_x", n_x), _positive_int("n_y", n_y)
-        if isinstance(n_h, list | tuple):
-            hidden = [_positive_int("every hidden width", w) for w in n_h]
-        else:
-            if isinstance(n_hidden_layers, bool) or not isinstance(n_hidden_layers, int):
-                raise ValueError(f"n_hidden_layers must be an integer, got {n_hidden_layers!r}")
-            if n_hidden_layers < 0:
-                raise ValueError(f"n_hidden_layers must be >= 0, got {n_hidden_layers}")
-            hidden = [_positive_int("n_h", n_h)] * n_hidden_layers
-        self.n_h = hidden
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        """An activation or the update rule is given by name ("leaky_relu", "momentum"), as an
+        object with its hyperparameters (LeakyReLU(alpha=0.3), Momentum(mu=0.5)), or in the
+        JSON form `config` writes ({"name": "momentum", "mu": 0.5})."""
+        self.n_x, self.n_y = checks.positive_int("n_x", n_x), checks.positive_int("n_y", n_y)
+        self.n_h = checks.hidden_widths(n_h, n_hidden_layers)
+        self.dtype = checks.float_dtype(dtype)
         self.cost = get_cost(cost)
         self.hidden_activation = get_activation(hidden_activation)
         self.output_activation = get_activation(output_activation)
         check_pairing(self.cost, self.output_activation.name)
         self.fused = self.cost.fused_activation == self.output_activation.name
-        self.l1, self.l2 = _non_negative("l1", l1), _non_negative("l2", l2)
-        self.seed = _json_seed(seed)
+        self.l1, self.l2 = checks.non_negative("l1", l1), checks.non_negative("l2", l2)
+        self.seed = checks.json_seed(seed)
         self.init = init
         self.rng = np.random.default_rng(seed)
         self.optimizer = get_optimizer(optimizer, 1.0)
         self.learning_rate = learning_rate
 
-        widths = [self.n_x, *hidden, self.n_y]
+        widths = [self.n_x, *self.n_h, self.n_y]
         self.sequential = [
             DenseLayer(
                 n_in,
@@ -144,6 +112,7 @@ class MLP:
             for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=True))
         ]
         self._bind_parameters()
+        self._scratch_arrays: Scratch | None = None
         self.activations_cache: list[np.ndarray] = []
         self.weighted_inputs_cache: list[np.ndarray] = []
 
@@ -177,10 +146,7 @@ class MLP:
 
     @learning_rate.setter
     def learning_rate(self, value: float) -> None:
-        value = float(value)
-        if not np.isfinite(value) or value <= 0:
-            raise ValueError(f"learning_rate must be a finite number > 0, got {value!r}")
-        self.optimizer.learning_rate = value
+        self.optimizer.learning_rate = checks.positive("learning_rate", value)
 
     @property
     def is_classifier(self) -> bool:
@@ -201,49 +167,20 @@ class MLP:
     # -- input checks --------------------------------------------------------------------------
     def check_inputs(self, X) -> np.ndarray:
         """X as an (m, n_x) array of the model's dtype, or a ValueError naming the problem."""
-        X = np.asarray(X, dtype=self.dtype)
-        if X.ndim == 1 and X.shape[0] == self.n_x:
-            X = X[None, :]
-        if X.ndim != 2 or X.shape[1] != self.n_x or X.shape[0] == 0:
-            raise ValueError(f"X must have shape (m, {self.n_x}) with m >= 1, got {X.shape}")
-        if not np.isfinite(X).all():
-            raise ValueError("X contains NaN or infinite values")
-        return X
+        return checks.inputs(X, self.n_x, self.dtype)
 
     def check_targets(self, Y, m: int) -> np.ndarray:
         """Y as (m, n_y) targets; integer class labels of shape (m,) are one-hot encoded."""
-        Y = np.asarray(Y)
-        if Y.ndim == 1 and self.n_y > 1:
-            if not np.issubdtype(Y.dtype, np.integer):
-                raise ValueError(
-                    f"1-D targets must be integer class labels for {self.n_y} outputs, "
-                    f"got dtype {Y.dtype}; or pass Y of shape (m, {self.n_y})"
-                )
-            if Y.size and (Y.min() < 0 or Y.max() >= self.n_y):
-                raise ValueError(
-                    f"class labels must lie in 0..{self.n_y - 1}, got {Y.min()}..{Y.max()}"
-                )
-            Y = np.eye(self.n_y, dtype=self.dtype)[Y]
-        elif Y.ndim == 1:
-            Y = Y[:, None]
-        Y = Y.astype(self.dtype, copy=False)
-        if Y.shape != (m, self.n_y):
-            raise ValueError(f"Y must have shape ({m}, {self.n_y}) to match X, got {Y.shape}")
-        if not np.isfinite(Y).all():
-            raise ValueError("Y contains NaN or infinite values")
-        if self.is_classifier and (Y.min() < 0 or Y.max() > 1):
-            raise ValueError(
-                f"{self.cost.name} targets must lie in [0, 1] (class labels 0/1 or one-hot)"
-            )
-        return Y
+        probabilities = self.cost.name if self.is_classifier else None
+        return checks.targets(Y, m, self.n_y, self.dtype, probabilities)
 
     # -- forward pass ---------------------------------------------------------------------------
-    def _forward(self, X: np.ndarray) -> np.ndarray:
+    def _forward(self, X: np.ndarray, scratch: "Scratch | None" = None) -> np.ndarray:
         a = X
         self.activations_cache = [a]
         self.weighted_inputs_cache = []
-        for layer in self.sequential:
-            z, a = layer(a)  # eqs. 32-33
+        for l, layer in enumerate(self.sequential):
+            z, a = layer(a, None if scratch is None else scratch.Z[l])  # eqs. 32-33
             self.weighted_inputs_cache.append(z)
             self.activations_cache.append(a)
         return a
@@ -315,18 +252,26 @@ class MLP:
             return self.cost.fused_delta(a, Y)
         return self.output_activation.vjp(z, a, self.cost.gradient(a, Y))
 
-    def _backward(self, Y: np.ndarray) -> list[np.ndarray]:
-        """Fill `grad` with nabla_theta C of the last forward pass; return every layer's delta."""
+    def _backward(self, Y: np.ndarray, scratch: "Scratch | None" = None) -> list[np.ndarray]:
+        """Fill `grad` with nabla_theta C of the last forward pass; return every layer's delta
+        divided by m.
+
+        The 1/m of eqs. 30-31 (the mean over the batch) is applied once, to delta^L: eqs. 13-15
+        are linear in it, so every delta^l, dW^l and db^l comes out divided by m too, without a
+        pass over the whole gradient.
+        """
         A, Z = self.activations_cache, self.weighted_inputs_cache
-        deltas = [self.output_delta(Y)]
+        delta_L = self.output_delta(Y)
+        delta_L *= 1.0 / A[0].shape[0]
+        deltas = [delta_L]
         for l in range(len(self.sequential) - 1, -1, -1):
             delta, (dW, db) = deltas[0], self._grad_views[l]
             np.matmul(delta.T, A[l], out=dW)  # eq. 15, summed over the samples x
             np.add.reduce(delta, axis=0, out=db)  # eq. 14, summed over the samples x
             if l > 0:  # eq. 13: delta^l = ((W^(l+1))^T delta^(l+1)) o phi'(z^l)
                 previous = self.sequential[l - 1].activation
-                deltas.insert(0, previous.vjp(Z[l - 1], A[l], delta @ self.sequential[l].W))
-        self.grad *= 1.0 / A[0].shape[0]  # the 1/m of eqs. 30-31: the mean over the batch
+                W_delta = np.matmul(delta, self.sequential[l].W, out=scratch and scratch.G[l - 1])
+                deltas.insert(0, previous.vjp(Z[l - 1], A[l], W_delta))
         weights = self.grad[: self.n_weights]
         if self.l1:
             weights += self.l1 * np.sign(self.theta[: self.n_weights])
@@ -338,9 +283,10 @@ class MLP:
         """Backpropagation (eqs. 12-15) for the batch of the last `forward`, one entry per layer."""
         if not self.activations_cache:
             raise ValueError("backward needs a forward pass first")
-        deltas = self._backward(self.check_targets(Y, self.activations_cache[0].shape[0]))
+        m = self.activations_cache[0].shape[0]
+        deltas = self._backward(self.check_targets(Y, m))
         return [
-            LayerBackprop(delta, dW.copy(), db.copy())
+            LayerBackprop(delta * m, dW.copy(), db.copy())
             for delta, (dW, db) in zip(deltas, self._grad_views, strict=True)
         ]
 
@@ -353,9 +299,23 @@ class MLP:
     # -- training ---------------------------------------------------------------------------------
     def _update(self, X: np.ndarray, Y: np.ndarray) -> None:
         """One step of eqs. 30-31 (or of the chosen optimiser) on a checked batch."""
-        self._forward(X)
-        self._backward(Y)
+        scratch = self._scratch(X.shape[0])
+        self._forward(X, scratch)
+        self._backward(Y, scratch)
         self.optimizer.update(self.theta, self.grad)
+
+    def _scratch(self, m: int) -> "Scratch":
+        """The arrays for z^l and (W^(l+1))^T delta^(l+1) of batches of m samples, kept from
+        step to step: fresh ones of a large network's size would cost the kernel a page fault
+        for every 4 KiB of them, every step."""
+        if self._scratch_arrays is None or self._scratch_arrays.m != m:
+            widths = [layer.n_h for layer in self.sequential]
+            self._scratch_arrays = Scratch(
+                m,
+                [np.empty((m, n), self.dtype) for n in widths],
+                [np.empty((m, n), self.dtype) for n in widths[:-1]],
+            )
+        return self._scratch_arrays
 
     def train_step(self, X, Y) -> float:
         """One optimiser update on the batch (X, Y); returns the batch's loss before it."""
@@ -391,21 +351,32 @@ class MLP:
         """
         X = self.check_inputs(X)
         Y = self.check_targets(Y, X.shape[0])
-        self._check_batch_size(batch_size, X.shape[0])
+        batch_size = checks.batch_size(batch_size, X.shape[0])
         return self._train_epoch(X, Y, batch_size, epoch, evaluate)
 
-    def _check_batch_size(self, batch_size, n_samples: int) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
-            raise ValueError(f"batch_size must be an integer, got {batch_size!r}")
-        if not 1 <= batch_size <= n_samples:
-            raise ValueError(f"batch_size must be between 1 and N = {n_samples}, got {batch_size}")
+    def compiled_epoch(self) -> "kernels.Epoch | None":
+        """The description of an epoch for `kernels`, read from this model's own objects, or
+        None if one of them (a user's own Activation, say) has no compiled form."""
+        parts = (
+            self.hidden_activation.compiled(),
+            self.output_activation.compiled(),
+            self.cost.compiled(),
+            self.optimizer.compiled(),
+        )
+        if any(part is None for part in parts):
+            return None
+        return kernels.Epoch(*parts[:3], self.fused, parts[3], self.learning_rate, self.l1, self.l2)
 
     def _train_epoch(self, X, Y, batch_size, epoch, evaluate=True) -> float | None:
         before = self.theta.copy(), self.optimizer.state_arrays()
         order = self.batches(X.shape[0], batch_size).ravel()
         small = batch_size * self.n_weights <= self.KERNEL_MAX_BATCH_WORK
-        if self.accelerate and small and kernels.AVAILABLE:
-            kernels.train_epoch(self, X, Y, order, batch_size)
+        epoch_form = self.compiled_epoch() if self.accelerate and small else None
+        if epoch_form is not None:
+            t, buffers = self.optimizer.lend_state(self.theta)
+            widths = [self.n_x, *self.n_h, self.n_y]
+            arrays = self.theta, self.grad, widths, X, Y, order, batch_size
+            self.optimizer.steps_taken(kernels.train_epoch(*arrays, epoch_form, buffers, t))
         else:
             X_epoch, Y_epoch = X[order], Y[order]  # one gather per epoch; batches are slices
             for start in range(0, order.size, batch_size):
@@ -432,8 +403,8 @@ class MLP:
         """
         X = self.check_inputs(X)
         Y = self.check_targets(Y, X.shape[0])
-        self._check_batch_size(batch_size, X.shape[0])
-        epochs = _positive_int("epochs", epochs)
+        batch_size = checks.batch_size(batch_size, X.shape[0])
+        epochs = checks.positive_int("epochs", epochs)
         if validation_data is not None:
             X_val = self.check_inputs(validation_data[0])
             Y_val = self.check_targets(validation_data[1], X_val.shape[0])
@@ -450,16 +421,17 @@ class MLP:
 
     # -- persistence -----------------------------------------------------------------------------
     def config(self) -> dict:
-        """The constructor's arguments, JSON-ready."""
+        """The constructor's arguments, JSON-ready: an activation or the update rule is written
+        as its name and hyperparameters, e.g. {"name": "momentum", "mu": 0.9}."""
         return {
             "n_x": self.n_x,
             "n_h": list(self.n_h),
             "n_y": self.n_y,
             "learning_rate": self.learning_rate,
             "cost": self.cost.name,
-            "hidden_activation": self.hidden_activation.name,
-            "output_activation": self.output_activation.name,
-            "optimizer": self.optimizer.name,
+            "hidden_activation": spec(self.hidden_activation),
+            "output_activation": spec(self.output_activation),
+            "optimizer": spec(self.optimizer),
             "l1": self.l1,
             "l2": self.l2,
             "seed": self.seed,
@@ -468,72 +440,40 @@ class MLP:
         }
 
     def copy(self, dtype=None) -> "MLP":
-        """A new model with this one's config and weights, optionally in another dtype.
+        """A new model with this one's settings and weights, optionally in another dtype.
 
         The optimiser's state and the random generator start afresh: the copy is for
         evaluating, e.g. a float32 twin that draws a decision boundary faster.
         """
-        config = self.config()
-        if dtype is not None:
-            config["dtype"] = np.dtype(dtype).name
-        twin = type(self)(**config)
+        twin = type(self)(
+            **{
+                **self.config(),
+                "cost": self.cost,
+                "hidden_activation": self.hidden_activation,
+                "output_activation": self.output_activation,
+                "optimizer": self.optimizer,
+                "dtype": self.dtype if dtype is None else dtype,
+            }
+        )
         twin.theta[...] = self.theta
         return twin
 
     def to_dict(self) -> dict:
         """Everything needed to predict and to keep training: config, weights, optimiser, RNG."""
-        return {
-            "format": FORMAT,
-            "version": FORMAT_VERSION,
-            "config": self.config(),
-            "layers": [{"W": layer.W.tolist(), "b": layer.b.tolist()} for layer in self.sequential],
-            "optimizer_state": self.optimizer.state_dict(),
-            "rng_state": self.rng.bit_generator.state,
-        }
+        return persistence.to_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "MLP":
         """Rebuild a model from `to_dict`'s output; a ValueError names what does not fit."""
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError(f"not an {FORMAT} model: missing or wrong 'format' field")
-        if data.get("version") != FORMAT_VERSION:
-            raise ValueError(f"unsupported model version {data.get('version')!r}")
-        try:
-            model = cls(**data["config"])
-            layers = data["layers"]
-        except (KeyError, TypeError) as error:
-            raise ValueError(f"invalid model config: {error}") from error
-        if len(layers) != len(model.sequential):
-            raise ValueError(f"expected {len(model.sequential)} layers, got {len(layers)}")
-        for i, (layer, saved) in enumerate(zip(model.sequential, layers, strict=True)):
-            try:
-                W, b = np.array(saved["W"], model.dtype), np.array(saved["b"], model.dtype)
-            except (KeyError, TypeError, ValueError) as error:
-                raise ValueError(
-                    f"layer {i}: W and b must be arrays of numbers ({error})"
-                ) from None
-            if W.shape != layer.W.shape or b.shape != layer.b.shape:
-                raise ValueError(
-                    f"layer {i}: W {W.shape} and b {b.shape} should be "
-                    f"{layer.W.shape} and {layer.b.shape}"
-                )
-            if not (np.isfinite(W).all() and np.isfinite(b).all()):
-                raise ValueError(f"layer {i}: W and b must be finite")
-            layer.W, layer.b = W, b
-        model.optimizer.load_state_dict(
-            data.get("optimizer_state", {}), model.dtype, model.theta.size
-        )
-        if "rng_state" in data:
-            model.rng.bit_generator.state = data["rng_state"]
-        return model
+        return persistence.from_dict(cls, data)
 
     def save(self, path) -> None:
         """Write the model as JSON (never pickle)."""
-        Path(path).write_text(json.dumps(self.to_dict()))
+        persistence.save(self, path)
 
     @classmethod
     def load(cls, path) -> "MLP":
-        return cls.from_dict(json.loads(Path(path).read_text()))
+        return persistence.load(cls, path)
 
     def __repr__(self) -> str:
         widths = "-".join(str(n) for n in [self.n_x, *self.n_h, self.n_y])

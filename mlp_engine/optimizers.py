@@ -2,37 +2,78 @@
 
 `theta` is every parameter of the model in one flat vector (the MLP keeps its W^l and b^l as
 views into it) and `grad` its gradient, so one rule is a handful of whole-vector operations
-whatever the depth of the network. The learning rate is a plain attribute and may be changed
+whatever the depth of the network. A rule's constants (mu, beta1, ...) are its constructor's
+arguments; the learning rate is a plain attribute, set by the model, and may be changed
 between steps.
 """
 
 import numpy as np
 
-from .operations import lookup
+from . import kernels
+from .operations import build, finite
 
 
 class Optimizer:
     name: str
     #: Names of the per-parameter buffers the rule keeps between steps.
     buffers: tuple[str, ...] = ()
+    #: This class's code in `kernels`, the compiled epoch (None: it has no compiled form).
+    kernel_code: int | None = None
 
-    def __init__(self, learning_rate: float):
-        self.learning_rate = learning_rate
+    def __init__(self):
+        self.learning_rate = 0.01
         self.t = 0
         for buffer in self.buffers:
             setattr(self, buffer, None)
 
+    def hyperparameters(self) -> dict:
+        """The constructor's arguments, e.g. {"mu": 0.9} for Momentum."""
+        return {}
+
+    def fresh(self) -> "Optimizer":
+        """The same rule with the same constants and learning rate, before any step."""
+        twin = type(self)(**self.hyperparameters())
+        twin.learning_rate = self.learning_rate
+        return twin
+
+    def __repr__(self) -> str:
+        arguments = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
+        return f"{type(self).__name__}({arguments})"
+
+    # -- the rule -----------------------------------------------------------------------------
     def update(self, theta: np.ndarray, grad: np.ndarray) -> None:
         """One step: count it, create the buffers at the first one, then apply the rule."""
         self.t += 1
+        self._create_buffers(theta)
+        self.apply(theta, grad)
+
+    def _create_buffers(self, theta: np.ndarray) -> None:
         if self.buffers and getattr(self, self.buffers[0]) is None:
             for buffer in self.buffers:
                 setattr(self, buffer, np.zeros_like(theta))
-        self.apply(theta, grad)
 
     def apply(self, theta: np.ndarray, grad: np.ndarray) -> None:
         raise NotImplementedError
 
+    # -- the compiled epoch -------------------------------------------------------------------
+    def compiled(self) -> tuple[int, tuple[float, ...]] | None:
+        """(kernel code, constants) of this rule in the compiled epoch, or None.
+
+        Only the class that declares a kernel_code has one: a subclass may change the rule.
+        """
+        code = type(self).__dict__.get("kernel_code")
+        return None if code is None else (code, tuple(self.hyperparameters().values()))
+
+    def lend_state(self, theta: np.ndarray) -> tuple[int, tuple[np.ndarray, ...]]:
+        """The step count and the buffers (created if no step was taken yet), for a compiled
+        epoch to advance in place; it hands the new step count back to `steps_taken`."""
+        self._create_buffers(theta)
+        return self.t, tuple(getattr(self, buffer) for buffer in self.buffers)
+
+    def steps_taken(self, t: int) -> None:
+        self.t = int(t)
+
+    # -- state ----------------------------------------------------------------------------------
     def state_dict(self) -> dict:
         """The step count and buffers as JSON-ready lists."""
         state = {"t": self.t}
@@ -43,6 +84,8 @@ class Optimizer:
 
     def load_state_dict(self, state: dict, dtype, size: int) -> None:
         """Restore what `state_dict` returned for `size` parameters, or raise a ValueError."""
+        if not isinstance(state, dict):
+            raise ValueError("optimizer_state must be an object")
         t = state.get("t", 0)
         if isinstance(t, bool) or not isinstance(t, int) or t < 0:
             raise ValueError(f"optimizer_state: t must be an integer >= 0, got {t!r}")
@@ -50,6 +93,8 @@ class Optimizer:
         for buffer in self.buffers:
             array = state.get(buffer)
             if array is not None:
+                if not isinstance(array, list) or len(array) != size:
+                    raise ValueError(f"optimizer_state: {buffer} must be a list of {size} numbers")
                 try:
                     array = np.array(array, dtype)
                 except (TypeError, ValueError):
@@ -79,17 +124,25 @@ class SGD(Optimizer):
     """Eqs. 30-31: theta <- theta - eta * nabla_theta C, the gradient being the batch mean."""
 
     name = "sgd"
+    kernel_code = kernels.SGD
 
     def apply(self, theta, grad):
         theta -= self.learning_rate * grad
 
 
 class Momentum(Optimizer):
-    """Heavy ball, PyTorch's convention: v <- mu v + g; theta <- theta - eta v (mu = 0.9)."""
+    """Heavy ball, PyTorch's convention: v <- mu v + g; theta <- theta - eta v."""
 
     name = "momentum"
     buffers = ("velocity",)
-    mu = 0.9
+    kernel_code = kernels.MOMENTUM
+
+    def __init__(self, mu: float = 0.9):
+        self.mu = finite("mu", mu, 0.0, 1.0)
+        super().__init__()
+
+    def hyperparameters(self):
+        return {"mu": self.mu}
 
     def apply(self, theta, grad):
         self.velocity *= self.mu
@@ -98,11 +151,20 @@ class Momentum(Optimizer):
 
 
 class Adam(Optimizer):
-    """Kingma and Ba (2015), bias-corrected: beta1 = 0.9, beta2 = 0.999, eps = 1e-8."""
+    """Kingma and Ba (2015), bias-corrected, with their defaults for beta1, beta2 and eps."""
 
     name = "adam"
     buffers = ("m", "v")
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    kernel_code = kernels.ADAM
+
+    def __init__(self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+        self.beta1 = finite("beta1", beta1, 0.0, 1.0)
+        self.beta2 = finite("beta2", beta2, 0.0, 1.0)
+        self.eps = finite("eps", eps, np.finfo(np.float64).tiny)
+        super().__init__()
+
+    def hyperparameters(self):
+        return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
     def apply(self, theta, grad):
         self.m *= self.beta1
@@ -119,5 +181,13 @@ class Adam(Optimizer):
 OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Momentum, Adam)}
 
 
-def get_optimizer(name: str, learning_rate: float) -> Optimizer:
-    return lookup(OPTIMIZERS, name, "optimizer")(learning_rate)
+def get_optimizer(rule: "str | dict | Optimizer", learning_rate: float) -> Optimizer:
+    """A new rule, before any step: by name, from its JSON form ({"name": "momentum", "mu": 0.5},
+    see `operations.build`), or as a fresh copy of an Optimizer (a model never shares the state
+    of another's)."""
+    if isinstance(rule, Optimizer):
+        optimizer = rule.fresh()
+    else:
+        optimizer = build(OPTIMIZERS, rule, "optimizer")
+    optimizer.learning_rate = learning_rate
+    return optimizer

@@ -8,18 +8,24 @@ import numpy as np
 import pytest
 
 from mlp_engine import MLP
+from mlp_engine.operations import LeakyReLU
+from mlp_engine.optimizers import Adam, Momentum
 
 torch = pytest.importorskip("torch")
 functional = torch.nn.functional
 
-TORCH_ACTIVATIONS = {
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "relu": torch.relu,
-    "leaky_relu": lambda z: functional.leaky_relu(z, 0.01),
-    "linear": lambda z: z,
-    "softmax": lambda z: torch.softmax(z, dim=1),
-}
+
+def torch_activation(activation):
+    """torch's function for one of the engine's activation objects, with its hyperparameters."""
+    return {
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "relu": torch.relu,
+        "leaky_relu": lambda z: functional.leaky_relu(z, getattr(activation, "alpha", None)),
+        "linear": lambda z: z,
+        "softmax": lambda z: torch.softmax(z, dim=1),
+    }[activation.name]
+
 
 # (seed, hidden widths, hidden activation, output activation, cost, n_y)
 NETWORKS = [
@@ -72,7 +78,7 @@ class TorchMirror:
             torch.tensor(theta, dtype=torch.float64, requires_grad=True)
             for theta in model.parameters()
         ]
-        self.activations = [layer.activation.name for layer in model.sequential]
+        self.activations = [torch_activation(layer.activation) for layer in model.sequential]
         self.cost, self.output = model.cost.name, model.output_activation.name
         self.l1, self.l2 = model.l1, model.l2
 
@@ -81,11 +87,11 @@ class TorchMirror:
         a = torch.tensor(X, dtype=torch.float64)
         self.weighted_inputs = []
         layers = zip(self.params[::2], self.params[1::2], self.activations, strict=True)
-        for W, b, name in layers:
+        for W, b, phi in layers:
             z = a @ W.T + b
             z.retain_grad()
             self.weighted_inputs.append(z)
-            a = TORCH_ACTIVATIONS[name](z)
+            a = phi(z)
         return z, a
 
     def loss(self, X, Y):
@@ -115,11 +121,17 @@ def assert_same_parameters(model, mirror, rtol=1e-8, atol=1e-15):
         np.testing.assert_allclose(ours, expected, rtol, atol, err_msg=f"parameter {i}")
 
 
-def torch_optimizer(name, params, learning_rate):
+def torch_optimizer(rule, params, learning_rate):
+    """torch.optim's rule for the engine's rule `rule` (a name or an object), same constants."""
+    name = getattr(rule, "name", rule)
     if name == "sgd":
         return torch.optim.SGD(params, lr=learning_rate)
     if name == "momentum":
-        return torch.optim.SGD(params, lr=learning_rate, momentum=0.9, dampening=0.0)
+        mu = getattr(rule, "mu", 0.9)
+        return torch.optim.SGD(params, lr=learning_rate, momentum=mu, dampening=0.0)
+    if isinstance(rule, Adam):
+        betas, eps = (rule.beta1, rule.beta2), rule.eps
+        return torch.optim.Adam(params, lr=learning_rate, betas=betas, eps=eps)
     return torch.optim.Adam(params, lr=learning_rate)
 
 
@@ -227,3 +239,35 @@ def test_float32_steps_track_the_float64_reference(optimizer):
         model.train_step(X, Y)
     assert all(theta.dtype == np.float32 for theta in model.parameters())
     assert_same_parameters(model, mirror, rtol=1e-4, atol=1e-6)
+
+
+# --- non-default constants, through both epochs ---------------------------------------------------
+
+NON_DEFAULT_RULES = [Momentum(mu=0.5), Adam(beta1=0.8, beta2=0.99, eps=1e-6)]
+
+
+@pytest.mark.parametrize("rule", NON_DEFAULT_RULES, ids=repr)
+@pytest.mark.parametrize("accelerate", [True, False], ids=["compiled", "numpy"])
+@pytest.mark.parametrize(
+    "network",
+    [
+        (10, [6, 5], LeakyReLU(alpha=0.3), "softmax", "categorical_crossentropy", 3),
+        (11, [5], "tanh", LeakyReLU(alpha=0.3), "mse", 2),
+    ],
+    ids=["leaky-hidden", "leaky-output"],
+)
+def test_epochs_with_non_default_constants_match_torch(rule, accelerate, network):
+    """Full-batch epochs (one step each) through the compiled loop and through NumPy."""
+    model, X, Y = make_case(*network, optimizer=rule, learning_rate=0.05, l2=0.01)
+    model.accelerate = accelerate
+    assert model.compiled_epoch() is not None
+    assert model.optimizer.hyperparameters() == rule.hyperparameters()
+    mirror = TorchMirror(model)
+    reference = torch_optimizer(rule, mirror.params, 0.05)
+    for epoch in range(5):
+        reference.zero_grad()
+        mirror.loss(X, Y).backward()
+        reference.step()
+        loss = model.train_epoch(X, Y, batch_size=M)
+        assert loss == pytest.approx(mirror.loss(X, Y).item(), rel=1e-10), f"epoch {epoch}"
+        assert_same_parameters(model, mirror)
