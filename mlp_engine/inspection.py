@@ -141,11 +141,19 @@ def _relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
     return float(np.linalg.norm(analytic - numeric)) / scale
 
 
-def _numeric_gradient(model: MLP, X: np.ndarray, Y: np.ndarray, eps: float) -> np.ndarray:
+class GradientCheckStopped(Exception):
+    """`gradient_check` was asked to stop (its `should_stop` said so) before it finished."""
+
+
+def _numeric_gradient(
+    model: MLP, X: np.ndarray, Y: np.ndarray, eps: float, should_stop
+) -> np.ndarray:
     """(C(theta + eps e_i) - C(theta - eps e_i)) / (2 eps) for every parameter i."""
     theta = model.theta
     numeric = np.empty_like(theta)
     for i in range(theta.size):
+        if should_stop():
+            raise GradientCheckStopped(f"stopped after {i} of {theta.size} parameters")
         saved = theta[i]
         theta[i] = saved + eps
         above = model.loss(X, Y)
@@ -156,7 +164,7 @@ def _numeric_gradient(model: MLP, X: np.ndarray, Y: np.ndarray, eps: float) -> n
     return numeric
 
 
-def gradient_check(model: MLP, X, Y, eps: float = 1e-6) -> dict:
+def gradient_check(model: MLP, X, Y, eps: float = 1e-6, should_stop=lambda: False) -> dict:
     """`model.gradients(X, Y)` (eqs. 12-15, batch means) against central finite differences.
 
     Per layer, the norm-based relative errors of dC/dW and dC/db and the largest absolute
@@ -164,6 +172,10 @@ def gradient_check(model: MLP, X, Y, eps: float = 1e-6) -> dict:
     is checked through its float64 copy. The model's parameters are perturbed one at a time
     and left bit-identical afterwards. A sample whose ReLU input lies within about eps of the
     kink can make a correct gradient fail.
+
+    The check evaluates the cost twice per parameter, which takes seconds on a big network:
+    `should_stop` is asked before each parameter, and when it answers True the check raises
+    `GradientCheckStopped` (the parameters restored), so that a server can cancel it.
     """
     checked = model if model.dtype == np.float64 else model.copy(np.float64)
     X = checked.check_inputs(X)
@@ -172,7 +184,7 @@ def gradient_check(model: MLP, X, Y, eps: float = 1e-6) -> dict:
     try:
         analytic = checked.gradients(X, Y)
         with np.errstate(all="ignore"):
-            numeric = _numeric_gradient(checked, X, Y, eps)
+            numeric = _numeric_gradient(checked, X, Y, eps, should_stop)
     finally:
         checked.theta[...] = original
     layers, offset_W, offset_b = [], 0, checked.n_weights

@@ -10,6 +10,7 @@ import csv
 import io
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain
@@ -34,6 +35,15 @@ CSV_LIMITS = CsvLimits()
 MAX_CLASSES = 20
 TABULAR_KINDS = ("classification", "regression")
 MISSING = frozenset({"", "na", "nan", "null"})  # compared in lower case
+#: The largest magnitude of a number in a CSV: the squares that standardisation and PCA sum over
+#: up to max_rows samples (n * (2 * 1e100)^2) stay far inside float64's range (1.8e308).
+MAX_MAGNITUDE = 1e100
+#: A text cell a spreadsheet would run as a formula begins with one of these (OWASP, "CSV
+#: Injection"); `to_csv(spreadsheet_safe=True)` neutralises it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Unicode categories of characters a name or class label may not hold: the controls (NUL, line
+#: breaks, ESC...) and the line and paragraph separators. A tab is allowed.
+CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 
 _NUMBERED_COLUMN = re.compile(r"column \d+")
 
@@ -115,6 +125,13 @@ def _kind_of(n_classes: int) -> str | None:
 
 
 def _to_float(value: str) -> float | None:
+    """The number a cell spells, as a spreadsheet reads numbers, or None.
+
+    Python's float() also reads '1_000' and digits of other scripts ('١٢'); a spreadsheet takes
+    those for text, and so does the playground.
+    """
+    if not value.isascii() or "_" in value:
+        return None
     try:
         return float(value)
     except ValueError:
@@ -122,25 +139,46 @@ def _to_float(value: str) -> float | None:
 
 
 def _number(value: str, row: int, column: str) -> float:
-    """The finite number in a cell, or a CsvError saying why it is not one."""
+    """The number in a cell, finite and at most MAX_MAGNITUDE in size, or a CsvError saying why
+    it is not one."""
     number = _to_float(value)
-    if number is not None and math.isfinite(number):
+    if number is not None and abs(number) <= MAX_MAGNITUDE:
         return number
     if value.lower() in MISSING:
         raise CsvError("missing value", row, column)
-    problem = "not a number" if number is None else "not a finite number"
-    raise CsvError(f"{value!r} is {problem}", row, column)
+    if number is None:
+        raise CsvError(f"{value!r} is not a number", row, column)
+    if not math.isfinite(number):
+        raise CsvError(f"{value!r} is not a finite number", row, column)
+    raise CsvError(
+        f"{value!r} is too large: numbers may be at most {MAX_MAGNITUDE:g} in size", row, column
+    )
 
 
 def _numbers(fields: list[str], at: list[int], row: int, names: list[str]) -> list[float]:
-    """The finite numbers in cells fields[at]; the first cell that is not one raises CsvError."""
-    try:
-        numbers = [float(fields[j]) for j in at]
-        if all(map(math.isfinite, numbers)):
-            return numbers
-    except ValueError:
-        pass
+    """The numbers in cells fields[at] (see `_number`); the first cell that is not one raises
+    CsvError."""
+    cells = [fields[j] for j in at]
+    joined = "".join(cells)
+    if joined.isascii() and "_" not in joined:  # else `_number` says which cell is not a number
+        try:
+            numbers = [float(cell) for cell in cells]
+            if all(-MAX_MAGNITUDE <= number <= MAX_MAGNITUDE for number in numbers):
+                return numbers
+        except ValueError:
+            pass
     return [_number(fields[j], row, names[j]) for j in at]
+
+
+def _check_text(value: str, row: int | None, column: str) -> None:
+    """A name or a class label is one line of text: a control character (a NUL, a line break,
+    an escape) is refused, as the page, its plots and the exported files would carry it on."""
+    if value.isprintable():
+        return
+    for char in value:
+        if char != "\t" and unicodedata.category(char) in CONTROL_CATEGORIES:
+            what = unicodedata.name(char, "the control character")
+            raise CsvError(f"{value!r} contains {what} U+{ord(char):04X}", row, column)
 
 
 def _class_indices(labels: list[str], column: str) -> tuple[tuple[str, ...], np.ndarray]:
@@ -169,9 +207,11 @@ def _megabytes(n_bytes: int) -> str:
 
 
 def _delimiter(text: str) -> str:
-    """The most frequent of ',', ';' and tab in the first non-blank line (comma on a tie)."""
+    """The most frequent of ',', ';' and tab outside quotes in the first non-blank line (comma on
+    a tie): a quoted header such as "weight; kg" says nothing of the delimiter."""
     first = next((line for line in io.StringIO(text, newline=None) if line.strip()), "")
-    return max(",;\t", key=first.count)
+    unquoted = "".join(first.split('"')[::2])  # the even pieces lie outside double quotes
+    return max(",;\t", key=unquoted.count)
 
 
 def _records(text: str):
@@ -205,10 +245,11 @@ def _label_index(label, names: list[str], header: bool) -> int:
 
 
 def _check_names(names: list[str], row: int) -> None:
-    """Header names must be non-empty and distinct."""
+    """Header names must be non-empty, one line of text (`_check_text`) and distinct."""
     for j, name in enumerate(names):
         if not name:
             raise CsvError("empty column name", row, f"column {j + 1}")
+        _check_text(name, row, f"column {j + 1}")
         if name in names[:j]:
             raise CsvError(
                 f"duplicate column name (also column {names.index(name) + 1})", row, name
@@ -268,6 +309,8 @@ def read_csv(
         value = fields[label_at]
         if kind == "regression" or value.lower() in MISSING or _to_float(value) is not None:
             _number(value, line, names[label_at])
+        else:
+            _check_text(value, line, names[label_at])
         labels.append(value)
     if not rows:
         raise CsvError("no data rows", first_line if header else None)
@@ -387,12 +430,28 @@ def project(X, components, mean) -> np.ndarray:
     return (np.asarray(X, dtype=np.float64) - mean) @ np.asarray(components).T
 
 
-def to_csv(X, y, columns, target: str, classes=()) -> str:
-    """CSV text with a header row; numbers by repr (exact round trip), classes by name."""
+def _spreadsheet_text(cell: str) -> str:
+    """A text cell a spreadsheet shows as text: one that would start a formula gets a leading
+    single quote, as OWASP advises against CSV injection. Numbers ('-1.5') are left alone."""
+    if cell.startswith(FORMULA_STARTS) and _to_float(cell) is None:
+        return "'" + cell
+    return cell
+
+
+def to_csv(X, y, columns, target: str, classes=(), spreadsheet_safe: bool = False) -> str:
+    """CSV text with a header row; numbers by repr (exact round trip), text cells (names, class
+    labels) quoted, so that `read_csv` reads it back equal whatever the names hold (a name
+    with more semicolons than the header has commas would otherwise make ';' the delimiter).
+
+    spreadsheet_safe=True writes it for people instead, who open it in a spreadsheet: a text
+    cell that would start a formula (`FORMULA_STARTS`) begins with a single quote, as OWASP
+    advises against CSV injection, and `read_csv` keeps that quote.
+    """
+    text = _spreadsheet_text if spreadsheet_safe else str
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*columns, target])
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)  # floats by repr
+    writer.writerow([*map(text, columns), text(target)])
     for inputs, label in zip(np.asarray(X, dtype=np.float64), np.asarray(y), strict=True):
-        value = classes[int(label)] if classes else repr(float(label))
-        writer.writerow([*map(repr, map(float, inputs)), value])
+        value = text(classes[int(label)]) if classes else float(label)
+        writer.writerow([*map(float, inputs), value])
     return out.getvalue()

@@ -15,8 +15,15 @@ from pydantic import ValidationError
 
 from . import protocol
 from .guard import TokenBucket, origin_allowed, refusal_reason
-from .session import DEFAULT_FRAME_RATE, Outbox, TrainingSession
+from .session import (
+    DEFAULT_FRAME_RATE,
+    MAX_PENDING_COMMANDS,
+    MAX_PENDING_MESSAGES,
+    Outbox,
+    TrainingSession,
+)
 from .settings import Settings
+from .web_security import secure
 
 VERSION = "0.1.0"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -108,9 +115,11 @@ def parse_client_message(text: str):
 
 async def _send(websocket: WebSocket, outbox: Outbox) -> None:
     while True:
-        for message, payload in await outbox.take():
-            await websocket.send_text(json.dumps(message))
-            if payload is not None:
+        for text, payload in await outbox.take():
+            await websocket.send_text(text)
+            if payload is None:
+                outbox.sent(text)
+            else:
                 await websocket.send_bytes(payload)
 
 
@@ -119,20 +128,36 @@ def _size(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
-async def _receive_unless_idle(websocket: WebSocket, session: TrainingSession, idle: float):
-    """The next ASGI message, or None once the session has had no message for `idle` seconds
-    while not training (the clock restarts when training stops, to within a tenth of `idle`)."""
+async def _receive_unless_idle(
+    websocket: WebSocket, session: TrainingSession, outbox: Outbox, idle: float
+):
+    """The next ASGI message; None once the session has had no message for `idle` seconds
+    while not training (the clock restarts when training stops, to within a tenth of `idle`),
+    or at once when the outbox overflows (a client that does not read, even if it sends no
+    more)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + idle
-    while True:
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            return None
-        try:
-            return await asyncio.wait_for(websocket.receive(), min(remaining, idle / 10))
-        except TimeoutError:
+    receiving = asyncio.ensure_future(websocket.receive())
+    overflowing = asyncio.ensure_future(outbox.overflow.wait())
+    try:
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return None
+            done, _ = await asyncio.wait(
+                (receiving, overflowing),
+                timeout=min(remaining, idle / 10),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if receiving in done:
+                return receiving.result()
+            if overflowing in done:
+                return None
             if session.training:
                 deadline = loop.time() + idle
+    finally:
+        receiving.cancel()
+        overflowing.cancel()
 
 
 #: Messages that carry a file may be larger (`max_upload_bytes`). Spotted before parsing, so
@@ -147,19 +172,27 @@ def too_large(size: int, limit: int) -> dict:
     ).model_dump()
 
 
-def _screen(received: dict, bucket: TokenBucket, settings: Settings):
+def rate_limited(message: str) -> dict:
+    return protocol.Error(code="rate_limited", message=message).model_dump()
+
+
+def _screen(received: dict, bucket: TokenBucket, byte_bucket: TokenBucket, settings: Settings):
     """The text of a client message that may go on to parsing, or the `error` to answer."""
     if not bucket.take():
-        return None, protocol.Error(
-            code="rate_limited",
-            message=f"more than {settings.messages_per_second:g} messages a second: dropped",
-        ).model_dump()
+        return None, rate_limited(
+            f"more than {settings.messages_per_second:g} messages a second: dropped"
+        )
     text, data = received.get("text"), received.get("bytes")
     size = _size(text) if text is not None else len(data or b"")
     upload = text is not None and UPLOAD_TYPE.search(text) is not None
     limit = settings.max_upload_bytes if upload else settings.max_message_bytes
     if size > limit:
         return None, too_large(size, limit)
+    if not byte_bucket.take(size):
+        return None, rate_limited(
+            f"more than {settings.message_bytes_per_second} bytes a second (bursts of "
+            f"{settings.max_upload_bytes}): this message of {size} bytes was dropped"
+        )
     if text is None:
         return None, protocol.Error(
             code="invalid_message", message="send JSON text messages, not binary ones"
@@ -167,14 +200,27 @@ def _screen(received: dict, bucket: TokenBucket, settings: Settings):
     return text, None
 
 
-async def _stop(session: TrainingSession, timeout: float = 5.0) -> None:
-    """End the session's worker, waiting for it without holding a thread of the loop's pool
-    (a pool's threads outlive their work, which would leave threads behind every session)."""
-    session.close(timeout=0)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while session.worker.is_alive() and loop.time() < deadline:
+async def _stop(session: TrainingSession) -> None:
+    """Stop the session's work and wait until its worker has ended, however long that takes
+    (one epoch or one command's build: `TrainingSession.close`), without holding a thread of
+    the loop's pool (a pool's threads outlive their work, which would leave threads behind
+    every session)."""
+    session.close()
+    while not session.finished:
         await asyncio.sleep(0.01)
+
+
+async def _parse(text: str, settings: Settings):
+    """`parse_client_message`, on a thread for a text larger than an ordinary message (an
+    upload's megabytes take the parser tens of milliseconds, which the loop spends sending
+    other sessions' frames instead), checking that only uploads are that large."""
+    size, limit = _size(text), settings.max_message_bytes
+    if size <= limit:
+        return parse_client_message(text)
+    message, error = await asyncio.to_thread(parse_client_message, text)
+    if error is None and message.type not in protocol.UPLOAD_TYPES:
+        return None, too_large(size, limit)
+    return message, error
 
 
 async def training_socket(
@@ -185,7 +231,9 @@ async def training_socket(
     origin = websocket.headers.get("origin")
     server_port = (websocket.scope.get("server") or (None, None))[1]
     host = websocket.headers.get("host")
-    if not origin_allowed(origin, host, server_port, settings.allowed_origins):
+    if not origin_allowed(
+        origin, host, server_port, settings.allowed_origins, settings.allowed_hosts
+    ):
         await websocket.close(1008, refusal_reason(origin))
         return
     if len(sessions) >= settings.max_sessions:
@@ -193,62 +241,72 @@ async def training_socket(
             1013, f"the server is full: {len(sessions)} sessions are running; try again later"
         )
         return
-    outbox = Outbox(asyncio.get_running_loop())
+    outbox = Outbox(asyncio.get_running_loop(), settings.max_outbox_bytes)
     session = TrainingSession(outbox, frame_rate, settings.compute_seconds, settings.max_parameters)
+    # The session counts against `max_sessions` (and in /api/health) until its worker has
+    # ended, not only while its client is connected.
     sessions.add(session)
     sender = asyncio.create_task(_send(websocket, outbox))
     bucket = TokenBucket(settings.messages_per_second, settings.message_burst)
+    byte_bucket = TokenBucket(settings.message_bytes_per_second, settings.max_upload_bytes)
     dropping = False  # one rate_limited error per run of dropped messages, not one each
     idle = False
     try:
         while True:
-            received = await _receive_unless_idle(websocket, session, settings.idle_seconds)
+            received = await _receive_unless_idle(websocket, session, outbox, settings.idle_seconds)
             if received is None:
-                idle = True
+                idle = not outbox.overflowed
                 break
             if received["type"] == "websocket.disconnect":
                 break
-            text, error = _screen(received, bucket, settings)
+            text, error = _screen(received, bucket, byte_bucket, settings)
+            if error is None:
+                message, error = await _parse(text, settings)
+            if error is None and not session.submit(message):
+                error = rate_limited(
+                    f"the session is busy: {MAX_PENDING_COMMANDS} commands are waiting; "
+                    f"this {message.type!r} was dropped"
+                )
             if error is not None and error["code"] == "rate_limited":
                 if not dropping:
                     outbox.put(error)
                 dropping = True
                 continue
             dropping = False
-            if error is None:
-                message, error = parse_client_message(text)
-                size, limit = _size(text), settings.max_message_bytes
-                if error is None and message.type not in protocol.UPLOAD_TYPES and size > limit:
-                    message, error = None, too_large(size, limit)
             if error is not None:
                 outbox.put(error)
-            else:
-                session.submit(message)
-            if outbox.overflowed:
-                break
     except WebSocketDisconnect:
         pass
     finally:
-        sessions.discard(session)
         sender.cancel()
-        await _stop(session)
+        try:
+            await _stop(session)
+        finally:
+            sessions.discard(session)
     if idle:
         await websocket.close(1000, f"idle for {settings.idle_seconds:g} s")
     elif outbox.overflowed:
-        await websocket.close(1008, "the client sends but does not read its replies")
+        await websocket.close(
+            1008,
+            f"the client does not read its replies: over {outbox.max_bytes} bytes or "
+            f"{MAX_PENDING_MESSAGES} messages wait",
+        )
 
 
 def create_app(settings: Settings | None = None, frame_rate: float = DEFAULT_FRAME_RATE) -> FastAPI:
     """The playground's app: `settings` default to the environment's (server/settings.py);
     `frame_rate` caps the frames per second each session sends."""
     settings = Settings.from_env() if settings is None else settings
-    app = FastAPI(title="MLP Playground", version=VERSION)
+    # No /docs nor /redoc: FastAPI's pages load Swagger UI and ReDoc from a CDN, and the
+    # playground works offline; docs/protocol.md documents the API, /openapi.json describes it.
+    app = FastAPI(title="MLP Playground", version=VERSION, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.sessions = set()  # the app's registry of running sessions
 
     @app.get("/api/health")
     def health() -> dict:
-        """Alive; which process answered and how many sessions it runs (one per open tab)."""
+        """Alive; which process answered and how many sessions it runs: one per open tab,
+        and a closed tab's until its worker has stopped (what `max_sessions` counts)."""
         return {
             "status": "ok",
             "version": VERSION,
@@ -269,6 +327,7 @@ def create_app(settings: Settings | None = None, frame_rate: float = DEFAULT_FRA
         await training_socket(websocket, settings, app.state.sessions, frame_rate)
 
     app.mount("/", StaticFiles(directory=static_dir(), html=True), name="static")
+    secure(app, settings)
     return app
 
 

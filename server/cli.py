@@ -1,8 +1,9 @@
 """`mlp-playground [--host 127.0.0.1] [--port 8000] [--workers 1] [--no-browser] [caps...]`:
 start the playground.
 
-The caps and allowed origins go to the worker processes through the environment
-(server/settings.py), so that each of `--workers` reads the same `Settings`.
+The caps, allowed origins and hosts, and the request heads' limits go to the worker processes
+through the environment (server/settings.py, server/web_security.py), so that each of
+`--workers` reads the same.
 """
 
 import argparse
@@ -16,8 +17,9 @@ import uvicorn
 
 from mlp_engine import kernels
 
-from .guard import LOOPBACK_NAMES
+from .guard import LOOPBACK_NAMES, host_allowed
 from .settings import Settings, env_name
+from .web_security import HeadLimits
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,9 +39,34 @@ def _parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="an origin allowed to open sessions besides the server's own (repeatable; '*': any)",
     )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="a host name served besides localhost and IP addresses, e.g. the public name "
+        "nginx passes on (repeatable; '*': any; the hosts of --allowed-origin are served too)",
+    )
+    head = HeadLimits.from_env()
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=head.header_timeout,
+        metavar="SECONDS",
+        help="close a connection whose request head is not complete after this long "
+        f"(default %(default)s; env {env_name('header_timeout')})",
+    )
+    parser.add_argument(
+        "--max-header-bytes",
+        type=int,
+        default=head.max_header_bytes,
+        metavar="BYTES",
+        help="answer 431 and close a connection whose request head grows larger "
+        f"(default %(default)s; env {env_name('max_header_bytes')})",
+    )
     defaults = Settings.from_env()
     for spec in fields(Settings):
-        if spec.name == "allowed_origins":
+        if spec.name in ("allowed_origins", "allowed_hosts"):
             continue
         parser.add_argument(
             "--" + spec.name.replace("_", "-"),
@@ -51,11 +78,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
-    """The flags' settings; `--allowed-origin` adds to MLP_PLAYGROUND_ALLOWED_ORIGINS."""
+    """The flags' settings; `--allowed-origin` adds to MLP_PLAYGROUND_ALLOWED_ORIGINS,
+    `--allowed-host` to MLP_PLAYGROUND_ALLOWED_HOSTS, and so does a `--host` that is a name."""
     given = {spec.name: getattr(args, spec.name, None) for spec in fields(Settings)}
-    given["allowed_origins"] = Settings.from_env().allowed_origins + tuple(
-        args.allowed_origin or ()
-    )
+    environment = Settings.from_env()
+    given["allowed_origins"] = environment.allowed_origins + tuple(args.allowed_origin or ())
+    listening = () if host_allowed(args.host, (), ()) else (args.host,)
+    given["allowed_hosts"] = environment.allowed_hosts + tuple(args.allowed_host or ()) + listening
     return Settings(**given)
 
 
@@ -63,10 +92,12 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = settings_from_args(args)
     os.environ.update(settings.to_env())
+    os.environ.update(HeadLimits(args.header_timeout, args.max_header_bytes).to_env())
     if args.host not in LOOPBACK_NAMES:
         print(
             f"warning: listening on {args.host}: the playground is reachable from the network; "
-            "anyone who can reach this port can start training sessions",
+            "anyone who can reach this port can start training sessions. It answers requests "
+            "for IP addresses and localhost; give the names users type with --allowed-host",
             file=sys.stderr,
             flush=True,
         )
@@ -81,6 +112,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         workers=args.workers,
         log_level="warning",
+        http="server.web_security:HeadLimitedProtocol",
     )
 
 

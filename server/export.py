@@ -3,22 +3,25 @@ and a model JSON back into a run.
 
 The model file is `MLP.to_dict`'s JSON, which `mlp_engine.MLP.load` reads, with the
 playground's own record under "playground": the run's config, epoch and data description (and
-the custom data set itself, as CSV), so that importing it restores the run.
+the custom data set itself, as CSV), so that importing it restores the run. An imported file is
+checked against the server's limits first (`model_file`).
+
+The files carry what users named (a file name, column names, class labels), and a teacher may
+run a student's script: the script's source never holds such a string except as a Python
+literal written by `repr`, and the data CSV a person downloads is written for spreadsheets
+(`to_csv(spreadsheet_safe=True)`), with no cell that a spreadsheet would run as a formula.
 """
 
 import json
 import re
 
-import numpy as np
-
 from mlp_engine import MLP
-from mlp_engine.tabular import read_csv, to_csv
+from mlp_engine.tabular import to_csv
 
 from . import protocol
-from .data import CustomData, drawn_data
+from .data import CustomData, csv_data, drawn_data
+from .model_file import PLAYGROUND_FORMAT, check_model_file
 from .protocol import TrainConfig
-
-PLAYGROUND_FORMAT = "mlp-playground.run"
 
 
 def _slug(text: str) -> str:
@@ -36,9 +39,10 @@ def _file(what: str, filename: str, media_type: str, content: str) -> dict:
 
 
 def data_csv(run) -> str:
-    """The run's whole data set, raw (before features and standardisation), as CSV."""
+    """The run's whole data set, raw (before features and standardisation), as CSV for a
+    spreadsheet: a name or label that would start a formula begins with a single quote."""
     data = run.data
-    return to_csv(data.X, data.y, data.columns, data.target, data.classes)
+    return to_csv(data.X, data.y, data.columns, data.target, data.classes, spreadsheet_safe=True)
 
 
 def model_dict(run) -> dict:
@@ -83,20 +87,6 @@ def custom_record(custom: CustomData) -> dict:
     }
 
 
-def custom_from_record(saved) -> CustomData:
-    """The custom data set of a model file (`custom_record`); a ValueError if it is broken."""
-    if not isinstance(saved, dict) or saved.get("source") not in ("drawn", "csv"):
-        raise ValueError("the file's run trained on custom data, but the data are missing")
-    if saved["source"] == "drawn":
-        fields = {key: saved.get(key) for key in ("x", "y", "kind", "n_classes")}
-        return drawn_data(protocol.Draw.model_validate({"type": "draw", **fields}, strict=False))
-    if not isinstance(saved.get("csv"), str):
-        raise ValueError("the file's custom data have no CSV text")
-    label, kind = saved.get("label", -1), saved.get("kind")
-    table = read_csv(saved["csv"], label=label, header=True, kind=kind)
-    return CustomData("csv", str(saved.get("name", "data.csv")), table)
-
-
 def export_file(run, what: str) -> dict:
     """The `export` message for `what` ("model", "script" or "data")."""
     stem = _stem(run)
@@ -107,28 +97,22 @@ def export_file(run, what: str) -> dict:
     return _file(what, f"{_slug(run.data.name)}.csv", "text/csv", data_csv(run))
 
 
-def imported_run(model_json: dict, current, custom: CustomData | None):
+def imported_run(
+    model_json: dict, current, custom: CustomData | None, max_parameters: int | None = None
+):
     """What an `import_model` message asks for: (config, model, custom data set, epoch).
 
     A file the playground exported brings its config and custom data; a bare model (e.g.
     `MLP.save` in a notebook) goes on the current run's data, with the architecture, activations,
-    cost and optimiser of the model. A ValueError says what does not fit.
+    cost and optimiser of the model. A ValueError says what does not fit; nothing is built
+    before the file is known to be within the server's limits (`check_model_file`).
     """
+    record = check_model_file(model_json, max_parameters).playground
     model = MLP.from_dict(model_json)
-    record = model_json.get("playground")
     if record is not None:
-        if not isinstance(record, dict) or record.get("format") != PLAYGROUND_FORMAT:
-            raise ValueError(f"'playground' is not a {PLAYGROUND_FORMAT} record")
-        try:
-            config = TrainConfig.model_validate(record.get("config"))
-        except ValueError as error:
-            raise ValueError(f"the file's config does not validate: {error}") from None
-        if config.source == "custom":
-            custom = custom_from_record((record.get("data") or {}).get("custom"))
-        epoch = record.get("epoch", 0)
-        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-            raise ValueError(f"the file's epoch must be an integer >= 0, got {epoch!r}")
-        return config, model, custom, epoch
+        if record.config.source == "custom":
+            custom = _custom_data(record.data.custom)
+        return record.config, model, custom, record.epoch
     if current is None:
         raise ValueError("a model without the playground's record needs a run to take its data")
     rate = model.l1 or model.l2
@@ -151,8 +135,23 @@ def imported_run(model_json: dict, current, custom: CustomData | None):
     return config, model, current.custom, 0
 
 
+def _custom_data(saved) -> CustomData:
+    """The custom data set of a model file's record (`custom_record`, checked by
+    `model_file.RunData`), read as the upload or drawing it was."""
+    if saved is None:
+        raise ValueError(
+            "the model file's playground.data.custom: the run trained on custom data (its "
+            "config's dataset), but the file holds none"
+        )
+    try:
+        return csv_data(saved) if saved.source == "csv" else drawn_data(saved)
+    except ValueError as error:
+        raise ValueError(f"the model file's playground.data.custom: {error}") from None
+
+
 def check_fits(model: MLP, run) -> None:
-    """A ValueError unless `model` has the shape of `run`'s freshly built model."""
+    """A ValueError unless `model` has the shape and update rule of `run`'s freshly built model
+    (the run takes the model's weights and the rule's state)."""
     expected = [run.model.n_x, *run.model.n_h, run.model.n_y]
     got = [model.n_x, *model.n_h, model.n_y]
     if got != expected:
@@ -161,9 +160,22 @@ def check_fits(model: MLP, run) -> None:
             f"the model's layer sizes {got} do not fit this data and config, which need "
             f"{expected} (inputs: {', '.join(inputs)})"
         )
+    if model.optimizer.name != run.model.optimizer.name:
+        raise ValueError(
+            f"the model's optimizer {model.optimizer.name!r} is not its run's config's "
+            f"{run.model.optimizer.name!r}"
+        )
 
 
 # -- the script --------------------------------------------------------------------------------
+# Every value enters the script's source as `_literal(value)`, a Python literal, never as text
+# of its own: a user's name could otherwise close a string or the docstring and run code on the
+# machine of whoever runs the script. The docstring and comments hold prose and integers only.
+def _literal(value) -> str:
+    """`value` as the Python literal that evaluates to it (arrays as nested lists)."""
+    return repr(value.tolist() if hasattr(value, "tolist") else value)
+
+
 def _replay_lines(changes: list[tuple]) -> list[str]:
     """The run's live changes (`Run.changes`) and a function that makes them again."""
     if not changes:
@@ -172,7 +184,7 @@ def _replay_lines(changes: list[tuple]) -> list[str]:
         "# Changes made in the playground while the run trained, as (after epoch, what, where,",
         "# value): replayed between the same epochs, so the loss curve stays the same.",
         "CHANGES = [",
-        *(f"    {change!r}," for change in changes),
+        *(f"    {_literal(change)}," for change in changes),
         "]",
         "",
         "",
@@ -186,21 +198,17 @@ def _replay_lines(changes: list[tuple]) -> list[str]:
     ]
 
 
-def _literal(value) -> str:
-    return repr(value.tolist() if isinstance(value, np.ndarray) else value)
-
-
 def _data_lines(run) -> list[str]:
     config, data = run.config, run.data
     if data.source == "generated":
         return [
             "from mlp_engine.datasets import feature_map, make_dataset, train_test_split",
             "",
-            f"X, y = make_dataset({config.dataset!r}, {config.n_samples}, {config.noise!r}, "
-            f"{config.seed}, {config.n_classes})",
+            f"X, y = make_dataset({_literal(config.dataset)}, {_literal(config.n_samples)}, "
+            f"{_literal(config.noise)}, {_literal(config.seed)}, {_literal(config.n_classes)})",
         ]
     if data.source == "real":
-        head = [f"table = load_real({config.dataset!r})"]
+        head = [f"table = load_real({_literal(config.dataset)})"]
         imports = "load_real"
     elif data.plane:
         labels = data.y if data.kind == "regression" else data.y.astype(int)
@@ -214,9 +222,9 @@ def _data_lines(run) -> list[str]:
     else:
         saved = custom_record(run.custom)
         head = [
-            f"DATA = {saved['csv']!r}",
-            f"table = read_csv(DATA, label={saved['label']!r}, header=True, "
-            f"kind={saved['kind']!r})",
+            f"DATA = {_literal(saved['csv'])}",
+            f"table = read_csv(DATA, label={_literal(saved['label'])}, header=True, "
+            f"kind={_literal(saved['kind'])})",
         ]
         imports = "read_csv"
     lines = [
@@ -231,42 +239,50 @@ def _data_lines(run) -> list[str]:
     return lines
 
 
+def _docstring(run, model) -> list[str]:
+    """Prose and integers (`:d` refuses anything else); the data set's name is `DATA_NAME`."""
+    widths = "-".join(f"{n:d}" for n in [model.n_x, *model.n_h, model.n_y])
+    lines = [
+        f'"""Playground run {run.number:d}: layers {widths}, {run.epoch:d} epochs, rebuilt with '
+        "mlp_engine.",
+        "",
+        "Run it with the mlp-playground package installed (or from its checkout). It trains the",
+        "same network on the same data with the same seed and prints each epoch's training loss",
+        "(the mean mini-batch cost of the epoch) and test loss: the playground's loss curve.",
+    ]
+    if run.imported_at:
+        lines += [
+            "",
+            f"The run began from a model file at epoch {run.imported_at:d}; this script trains",
+            "from fresh weights, so its curve is the original run's only if that run began",
+            "from fresh weights with this config too.",
+        ]
+    return [*lines, '"""']
+
+
 def script(run) -> str:
     """A Python script that rebuilds the run's data and model with `mlp_engine` and trains it
     for as many epochs as the run has, printing the loss curve the playground showed."""
     config, data, model = run.initial_config, run.data, run.model
     rate = config.regularization_rate
     lines = [
-        f'"""Playground run {run.number}: {data.name} ({data.kind}), layers '
-        f"{'-'.join(str(n) for n in [model.n_x, *model.n_h, model.n_y])}, "
-        f"{run.epoch} epochs, rebuilt with mlp_engine.",
-        "",
-        "Run it with the mlp-playground package installed (or from its checkout). It trains the",
-        "same network on the same data with the same seed and prints each epoch's training loss",
-        "(the mean mini-batch cost of the epoch) and test loss: the playground's loss curve.",
-        *(
-            [
-                "",
-                f"The run began from a model file at epoch {run.imported_at}; this script trains",
-                "from fresh weights, so its curve is the original run's only if that run began",
-                "from fresh weights with this config too.",
-            ]
-            if run.imported_at
-            else []
-        ),
-        '"""',
+        *_docstring(run, model),
         "",
         "import numpy as np",
         "",
         "from mlp_engine import MLP",
         *_data_lines(run),
         "",
+        "# The data set the run trained on, and its kind of problem",
+        f"DATA_NAME = {_literal(data.name)}",
+        f"PROBLEM = {_literal(data.kind)}",
+        "",
         f"raw_train, y_train, raw_test, y_test = train_test_split(X, y, "
-        f"{config.train_fraction!r}, {config.seed})",
+        f"{_literal(config.train_fraction)}, {_literal(config.seed)})",
     ]
     if data.plane:
         lines += [
-            f"FEATURES = {list(config.features)!r}",
+            f"FEATURES = {_literal(list(config.features))}",
             "X_train, X_test = feature_map(raw_train, FEATURES), feature_map(raw_test, FEATURES)",
         ]
     else:
@@ -283,22 +299,23 @@ def script(run) -> str:
     lines += [
         "",
         "model = MLP(",
-        f"    n_x={model.n_x},",
-        f"    n_h={list(model.n_h)!r},",
-        f"    n_y={model.n_y},",
-        f"    learning_rate={config.learning_rate!r},",
-        f"    cost={config.cost!r},",
-        f"    hidden_activation={config.activation!r},",
-        f"    output_activation={config.output_activation!r},",
-        f"    optimizer={config.optimizer!r},",
-        f"    l1={rate if config.regularization == 'l1' else 0.0!r},",
-        f"    l2={rate if config.regularization == 'l2' else 0.0!r},",
-        f"    seed={[config.seed, run.resets]!r},",
+        f"    n_x={_literal(model.n_x)},",
+        f"    n_h={_literal(list(model.n_h))},",
+        f"    n_y={_literal(model.n_y)},",
+        f"    learning_rate={_literal(config.learning_rate)},",
+        f"    cost={_literal(config.cost)},",
+        f"    hidden_activation={_literal(config.activation)},",
+        f"    output_activation={_literal(config.output_activation)},",
+        f"    optimizer={_literal(config.optimizer)},",
+        f"    l1={_literal(rate if config.regularization == 'l1' else 0.0)},",
+        f"    l2={_literal(rate if config.regularization == 'l2' else 0.0)},",
+        f"    seed={_literal([config.seed, run.resets])},",
         ")",
         "Y_train = model.check_targets(y_train, len(y_train))",
         "Y_test = model.check_targets(y_test, len(y_test))",
         "",
-        f"EPOCHS = {run.epoch}",
+        f"EPOCHS = {_literal(run.epoch)}",
+        f"BATCH_SIZE = {_literal(config.batch_size)}",
         *_replay_lines(run.changes),
         'print("epoch,train_loss,test_loss")',
         "for epoch in range(1, EPOCHS + 1):",
@@ -311,7 +328,7 @@ def script(run) -> str:
             if run.changes
             else []
         ),
-        f"    train_loss = model.train_epoch(X_train, Y_train, {config.batch_size}, epoch)",
+        "    train_loss = model.train_epoch(X_train, Y_train, BATCH_SIZE, epoch)",
         "    test_loss = model.loss(X_test, Y_test)",
         '    print(f"{epoch},{train_loss!r},{test_loss!r}")',
         'print("test:", model.evaluate(X_test, Y_test))',

@@ -1,12 +1,19 @@
-"""What a connection must pass before its messages reach a session: origin and message rate.
+"""What a connection must pass before its messages reach a session: host, origin and rate.
 
 Cross-site websocket hijacking needs a browser: a page on another site opens a websocket to
 this server, and the browser sends it along. Browsers always send `Origin` with a websocket
 handshake, so checking it against an allow-list stops that. A connection without `Origin` is
 not a browser's (the `websockets` library, curl, the tests); it could send any `Origin` it
 liked, so refusing it would protect nothing, and it is let in.
+
+DNS rebinding also needs a browser: a page on `evil.example` has its name re-resolved to
+127.0.0.1, and the browser, still on the origin `http://evil.example:PORT`, talks to this
+server with that name in `Host` (and in `Origin`, so the two agree). Only a name can be
+re-resolved, so every request's `Host` must be an IP address (what the browser's URL said is
+then where it connects), a loopback name, or a name the server was told to serve.
 """
 
+import ipaddress
 import time
 from urllib.parse import urlsplit
 
@@ -36,14 +43,48 @@ def normalize_origin(origin: str) -> str:
     return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
 
 
+def _is_ip_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def host_allowed(
+    host_header: str | None, allowed_hosts: tuple[str, ...], allowed_origins: tuple[str, ...]
+) -> bool:
+    """Whether a request's `Host` names this server (see the module's docstring on rebinding).
+
+    Allowed, whatever the port: an IP address; `localhost`; the names of `allowed_hosts`
+    ("*": any name); and the host names of `allowed_origins`. A request without `Host` is not.
+    """
+    if "*" in allowed_hosts:
+        return True
+    parsed = _host_port(host_header or "", None)
+    if parsed is None or not parsed[0]:
+        return False
+    name = parsed[0]
+    if _is_ip_address(name) or name in LOOPBACK_NAMES:
+        return True
+    served = {_host_port(entry, None) for entry in allowed_hosts}
+    served |= {_host_port(urlsplit(entry).netloc, None) for entry in allowed_origins}
+    return name in {entry[0] for entry in served if entry is not None}
+
+
 def origin_allowed(
-    origin: str | None, host_header: str | None, server_port: int | None, allowed: tuple[str, ...]
+    origin: str | None,
+    host_header: str | None,
+    server_port: int | None,
+    allowed: tuple[str, ...],
+    allowed_hosts: tuple[str, ...] = (),
 ) -> bool:
     """Whether a websocket handshake from `origin` may open a session.
 
     Allowed: no `Origin` (not a browser, see the module's docstring); the server's own origin,
-    whose host and port are the request's `Host`; `http://localhost:PORT` and
-    `http://127.0.0.1:PORT` for the server's own port; and the origins of `allowed` ("*": any).
+    whose host and port are the request's `Host`, when `host_allowed` allows that `Host`;
+    `http://localhost:PORT` and `http://127.0.0.1:PORT` for the server's own port; and the
+    origins of `allowed` ("*": any).
     """
     if origin is None or "*" in allowed:
         return True
@@ -56,7 +97,7 @@ def origin_allowed(
     if own is None:
         return False
     host = _host_port(host_header or "", own[1])
-    if host is not None and own == host:
+    if host is not None and own == host and host_allowed(host_header, allowed_hosts, allowed):
         return True
     own_ports = {server_port, host[1] if host else None} - {None}
     return own[0] in LOOPBACK_NAMES and own[1] in own_ports
@@ -73,18 +114,19 @@ def refusal_reason(origin: str) -> str:
 
 
 class TokenBucket:
-    """`rate` messages a second on average, `burst` at once; one bucket per connection."""
+    """`rate` tokens a second on average, `burst` at once; a connection has one counting its
+    messages and one counting their bytes."""
 
     def __init__(self, rate: float, burst: float, clock=time.monotonic):
         self.rate, self.burst, self.clock = rate, burst, clock
         self.tokens, self.updated = burst, clock()
 
-    def take(self) -> bool:
-        """Spend a token if there is one: whether the message may pass."""
+    def take(self, amount: float = 1.0) -> bool:
+        """Spend `amount` tokens if there are as many: whether the message may pass."""
         now = self.clock()
         self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
+        if self.tokens >= amount:
+            self.tokens -= amount
             return True
         return False

@@ -319,7 +319,9 @@ class Export(_Strict):
     """Ask for a file, answered by `export`: "model", the model as JSON that
     `mlp_engine.MLP.load` reads (with the playground's config and data under "playground", so
     that `import_model` restores the run); "script", a Python script that rebuilds the data
-    and trains the run again with `mlp_engine`; "data", the data set as CSV."""
+    and trains the run again with `mlp_engine` (every user-named value in it is a Python
+    literal, never source); "data", the data set as CSV written for spreadsheets: a text cell
+    that would start a formula (`=`, `+`, `-`, `@`, tab, CR) begins with `'`."""
 
     type: Literal["export"]
     what: Literal["model", "script", "data"]
@@ -329,8 +331,10 @@ class ImportModel(_Strict):
     """Start a run from a model JSON (`MLP.to_dict`'s format, as `export` "model" or
     `MLP.save` write it); answered by `ready`. A file exported by the playground brings its
     config (and its custom data); a bare model keeps the current data set and takes its
-    architecture, activations, cost and optimiser from the model. An error `bad_model` says
-    what does not fit, and changes nothing."""
+    architecture, activations, cost and optimiser from the model. Every size is checked
+    against the server's limits (hidden layers and neurons as in `configure`,
+    `--max-parameters`, epoch at most 10^9) before anything is built. An error `bad_model`
+    names the field that does not fit, and changes nothing."""
 
     type: Literal["import_model"]
     model: dict

@@ -25,25 +25,35 @@ frames are all in the second one's `history`, so a loss curve has no gaps.
 REST: `GET /api/health`, `GET /api/options` (datasets and their kinds, features, activations,
 costs with their valid output activations, optimisers, regularisations, the learning-rate and
 regularisation-rate ladders, every limit and the default config, and the server's caps under
-`server_limits`). `GET /api/health` answers `{"status": "ok", "version": ..., "pid": ...}`, the
-pid of the worker process that answered. Plotly.js is served at `/vendor/plotly.min.js` from the
-installed `plotly` package.
+`server_limits`). `GET /api/health` answers
+`{"status": "ok", "version": ..., "pid": ..., "sessions": ...}`: the pid of the worker process
+that answered and the sessions it runs (a closed tab's until its worker has stopped). Plotly.js
+is served at `/vendor/plotly.min.js` from the installed `plotly` package.
 
 ## Limits and security
 
 The caps are in `server_limits` of `/api/options` and set with `mlp-playground`'s flags or
 `MLP_PLAYGROUND_*` variables (server/settings.py). A message larger than `max_message_bytes`
 (`max_upload_bytes` for the messages that carry a file: `upload_csv`, `draw`, `import_model`)
-gets `error` `message_too_large`; more than `messages_per_second` (bursts of `message_burst`)
-get `error` `rate_limited` and are dropped (one error per run of dropped messages, so that a
-flood does not make the server queue replies); the connection stays open in both cases. When
-`max_sessions` sessions are running, the next connection is closed with code 1013; a session
-without a client message for `idle_seconds` while not training is closed with code 1000; a
-run that has trained for `compute_seconds` pauses with a `status` that says why, and `reset`
-or `configure` start a run with a new budget.
+gets `error` `message_too_large`; more than `messages_per_second` messages (bursts of
+`message_burst`), more than `message_bytes_per_second` bytes (bursts of `max_upload_bytes`: one
+largest upload at once), or more than 32 commands waiting for the session's worker get `error`
+`rate_limited` naming the limit and are dropped unparsed (one error per run of dropped
+messages); the connection stays open in these cases. A client whose unread replies pass
+`max_outbox_bytes` (or 1,000 replies) is closed with code 1008. When `max_sessions` sessions are
+running, the next connection is closed with code 1013; a session counts (also in
+`/api/health`'s `sessions`) until its worker has stopped, which a disconnect makes happen at
+once: queued commands are dropped, training and a gradient check stop, a command under way
+finishes. A session without a client message for `idle_seconds` while not training is closed
+with code 1000. All of a run's work (training, building the run, `inspect`, `gradcheck`,
+`export`, `upload_csv`, `draw`) is charged to its `compute_seconds`: once spent, training
+pauses with a `status` that says why and those commands get `error` `rate_limited`; `reset`,
+`configure` or `import_model` start a run with a new budget.
 
 A browser connection (one with an `Origin` header) is refused, closed with code 1008, unless
-its origin is the server's own (its host and port are the request's `Host`),
+its origin is the server's own (its host and port are the request's `Host`, when that Host is
+one the server serves: docs/deploy.md, "Host names and origins"; a request for any other Host
+is answered 400),
 `http://localhost:PORT` or `http://127.0.0.1:PORT` for the server's port, or one given with
 `--allowed-origin` (`*`: any). Connections without `Origin` are let in: cross-site websocket
 hijacking needs a victim's browser, and browsers always send `Origin`. No client input reaches
@@ -153,7 +163,8 @@ SERVER_EXAMPLES = {
         "what": "script",
         "filename": "mlp-run1-circle-epoch120.py",
         "media_type": "text/x-python",
-        "content": '"""Playground run 1: circle (binary), layers 2-4-2-1, ..."""\n...',
+        "content": '"""Playground run 1: layers 2-4-2-1, 120 epochs, rebuilt with mlp_engine.'
+        '\n..."""\n...',
     },
     "Ready": {
         "type": "ready",

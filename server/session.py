@@ -4,11 +4,17 @@ The model belongs to the worker thread alone. The websocket handler hands it com
 a queue; the worker answers through an `Outbox`, whose frame slot holds at most one frame: a
 new frame is built only once the last one has been taken, and the epochs trained meanwhile
 travel in its `history`. A slow client therefore slows the frame rate, never training, and
-never makes the server buffer without bound.
+never makes the server buffer without bound: the control messages waiting for it are capped in
+count and in bytes, and the commands waiting for the worker in count.
+
+When the client goes, `close` stops the work at once: between epochs, between the parameters
+of a gradient check, and before any command still queued (those are dropped, not run). The
+session keeps its place in the app's registry until its worker has actually ended.
 """
 
 import asyncio
 import contextlib
+import json
 import math
 import queue
 import threading
@@ -19,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mlp_engine import MLP, TrainingDiverged
-from mlp_engine.inspection import gradient_check, trace
+from mlp_engine.inspection import GradientCheckStopped, gradient_check, trace
 
 from . import protocol
 from .data import CustomData, NoCustomData, RunData, csv_data, drawn_data, run_data
@@ -30,6 +36,11 @@ from .protocol import TrainConfig
 STOP = object()
 #: Control messages waiting for a client that does not read; past this the connection closes.
 MAX_PENDING_MESSAGES = 1000
+#: Their bytes, by default (`Settings.max_outbox_bytes`): one data export can be megabytes.
+MAX_PENDING_BYTES = 8 * 1024 * 1024
+#: Commands waiting for the worker (a configure on a big data set takes a tenth of a second);
+#: a client that sends faster has its further commands dropped until the worker catches up.
+MAX_PENDING_COMMANDS = 32
 DEFAULT_FRAME_RATE = 30.0
 #: Frames are built on a thread of their own (`FrameBuilder`) while training goes on; it may
 #: be busy at most this share of the time, so that on a machine with few cores a deep
@@ -45,45 +56,68 @@ GRADCHECK_MAX_SECONDS = 5.0
 
 
 class Outbox:
-    """Messages from the worker thread to the websocket's sender coroutine."""
+    """Messages from the worker thread to the websocket's sender coroutine, as JSON text
+    (serialised by the thread that puts them, so that a big export is not encoded on the
+    event loop)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop):
+    def __init__(self, loop: asyncio.AbstractEventLoop, max_bytes: int = MAX_PENDING_BYTES):
         self._loop = loop
         self._lock = threading.Lock()
         self._control: deque = deque()
-        self._frame: tuple[dict, bytes] | None = None
+        self._frame: tuple[str, bytes] | None = None
+        self.max_bytes = max_bytes
+        #: The bytes of control messages put and not yet written to the socket (taken ones
+        #: included: the sender holds them until they are written).
+        self.pending_bytes = 0
         self.overflowed = False
+        self.overflow = asyncio.Event()  # set with `overflowed`, for the handler to wait on
         self._ready = asyncio.Event()
 
-    def _wake(self) -> None:
+    def _call_on_loop(self, callback) -> None:
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to wake
-            self._loop.call_soon_threadsafe(self._ready.set)
+            self._loop.call_soon_threadsafe(callback)
 
     def put(self, message: dict) -> None:
-        """A control message (ready, status, error): delivered in order.
+        """A control message (ready, status, error, export...): delivered in order.
 
         A client that sends but never reads would make these pile up: past
-        `MAX_PENDING_MESSAGES` the outbox drops them and says so in `overflowed`, and the
-        connection is closed.
+        `MAX_PENDING_MESSAGES` messages, or `max_bytes` bytes (one message of any size is
+        let through when nothing else waits), the outbox drops them, says so in `overflowed`
+        and `overflow`, and the connection is closed.
         """
+        text = json.dumps(message)  # ASCII: its length is its size in bytes
         with self._lock:
-            if len(self._control) >= MAX_PENDING_MESSAGES:
-                self.overflowed = True
+            if self.overflowed:
                 return
-            self._control.append((message, None))
-        self._wake()
+            over_count = len(self._control) >= MAX_PENDING_MESSAGES
+            over_bytes = self.pending_bytes > 0 and self.pending_bytes + len(text) > self.max_bytes
+            if over_count or over_bytes:
+                self.overflowed = True
+                self._control.clear()  # the connection closes: nobody will read them
+                self._call_on_loop(self.overflow.set)
+                return
+            self._control.append((text, None))
+            self.pending_bytes += len(text)
+        self._call_on_loop(self._ready.set)
+
+    def sent(self, text: str) -> None:
+        """A control message taken from the outbox has been written to the socket."""
+        with self._lock:
+            self.pending_bytes -= len(text)
 
     def frame_slot_free(self) -> bool:
         with self._lock:
             return self._frame is None
 
     def put_frame(self, message: dict, payload: bytes) -> None:
+        text = json.dumps(message)
         with self._lock:
-            self._frame = (message, payload)
-        self._wake()
+            self._frame = (text, payload)
+        self._call_on_loop(self._ready.set)
 
-    async def take(self) -> list[tuple[dict, bytes | None]]:
-        """Wait for messages; return the pending control messages, then the frame if any."""
+    async def take(self) -> list[tuple[str, bytes | None]]:
+        """Wait for messages; return the pending control messages (payload None), then the
+        frame if any. The sender reports each control message written with `sent`."""
         await self._ready.wait()
         with self._lock:
             self._ready.clear()
@@ -121,6 +155,17 @@ class Run:
     history: dict = field(default_factory=lambda: {"epoch": [], "train_loss": [], "test_loss": []})
 
 
+#: Commands refused once the run's compute budget is spent. The others are cheap, or begin a
+#: new run with a new budget (configure, reset, import_model).
+COSTLY_COMMANDS = (
+    protocol.Gradcheck,
+    protocol.Inspect,
+    protocol.Export,
+    protocol.UploadCsv,
+    protocol.Draw,
+)
+
+
 class TrainingSession:
     """Trains one run on a worker thread, driven by the client's messages."""
 
@@ -133,10 +178,13 @@ class TrainingSession:
     ):
         self.outbox = outbox
         self.frame_interval = 1.0 / frame_rate
-        self.compute_seconds = compute_seconds  # training time a run may use; then it pauses
+        #: The worker's time a run may use (training, and every command's work, building the
+        #: run included); then training pauses and costly commands are refused until a new run.
+        self.compute_seconds = compute_seconds
         self.max_parameters = max_parameters  # weights and biases a run's network may have
         self.compute_used = 0.0
-        self.commands: queue.Queue = queue.Queue()
+        self.commands: queue.Queue = queue.Queue(maxsize=MAX_PENDING_COMMANDS)
+        self.stopping = threading.Event()  # set by `close`: the worker's work ends at once
         self.run: Run | None = None
         self.custom: CustomData | None = None  # the user's own data set: drawn or uploaded
         self.state = "idle"
@@ -154,30 +202,70 @@ class TrainingSession:
         self.worker.start()
 
     # -- the handler's side --------------------------------------------------------------------
-    def submit(self, message) -> None:
-        """Queue a validated client message for the worker."""
-        self.commands.put(message)
+    def submit(self, message) -> bool:
+        """Queue a validated client message for the worker: False (and the message dropped)
+        when `MAX_PENDING_COMMANDS` already wait."""
+        try:
+            self.commands.put_nowait(message)
+        except queue.Full:
+            return False
+        return True
 
-    def close(self, timeout: float = 5.0) -> None:
-        """End the session, its worker thread and its frame builder."""
-        self.commands.put(STOP)
-        self.worker.join(timeout)
-        self.frames.close(timeout)
+    def close(self) -> None:
+        """Stop the session's work: the worker drops the commands still queued, stops training
+        and any gradient check under way, and ends with its frame builder soon after (within
+        one epoch or one command's build); `finished` says when. Does not block."""
+        self.stopping.set()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self.commands.get_nowait()
+        with contextlib.suppress(queue.Full):
+            self.commands.put_nowait(STOP)  # wakes a worker that waits for commands
+
+    @property
+    def finished(self) -> bool:
+        """Whether the worker (and with it the frame builder) has ended."""
+        return not self.worker.is_alive()
 
     # -- the worker's side ---------------------------------------------------------------------
     def _work(self) -> None:
-        while True:
-            command = self._next_command()
-            if command is STOP:
-                return
-            try:
-                if command is not None:
-                    self._handle(command)
-                self._train_for(BURST_SECONDS)
-                self._maybe_emit_frame()
-            except Exception as error:  # keep the session usable whatever went wrong
-                self.state, self.steps_left = "paused", 0
-                self._error("internal", f"{type(error).__name__}: {error}")
+        try:
+            while not self.stopping.is_set():
+                command = self._next_command()
+                if command is STOP or self.stopping.is_set():
+                    return
+                try:
+                    if command is not None:
+                        self._charged(self._handle, command)
+                    self._train_for(BURST_SECONDS)
+                    self._maybe_emit_frame()
+                except GradientCheckStopped:
+                    return
+                except Exception as error:  # keep the session usable whatever went wrong
+                    self.state, self.steps_left = "paused", 0
+                    self._error("internal", f"{type(error).__name__}: {error}")
+        finally:
+            self.frames.close()
+
+    def _charged(self, work, *args) -> None:
+        """Do `work`, charging its time to the run's compute budget (a command that begins a
+        new run charges its building to that run)."""
+        start = time.perf_counter()
+        try:
+            work(*args)
+        finally:
+            self.compute_used += time.perf_counter() - start
+
+    @property
+    def budget_spent(self) -> bool:
+        return self.compute_used >= self.compute_seconds
+
+    def _budget_spent_error(self) -> None:
+        self._error(
+            "rate_limited",
+            f"this run has used its {self.compute_seconds:g} s of compute; send 'reset' or "
+            "'configure' to start a run with a new budget",
+        )
 
     def _train_for(self, seconds: float) -> None:
         """Train the epochs that are due, for at most about `seconds` before looking at the
@@ -196,7 +284,7 @@ class TrainingSession:
             if time.perf_counter() >= deadline:
                 break
         self.compute_used += time.perf_counter() - start
-        if self.training and self.compute_used >= self.compute_seconds:
+        if self.training and self.budget_spent:
             self.state, self.steps_left, self._dirty = "paused", 0, True
             self._status(
                 f"paused: this run has used its {self.compute_seconds:g} s of training time; "
@@ -209,7 +297,7 @@ class TrainingSession:
         return self.state == "running" or self.steps_left > 0
 
     def _should_train(self) -> bool:
-        if self.run is None or self.state == "diverged":
+        if self.run is None or self.state == "diverged" or self.stopping.is_set():
             return False
         if self.state != "running" and self.steps_left == 0:
             return False
@@ -233,6 +321,9 @@ class TrainingSession:
             return None
 
     def _handle(self, message) -> None:
+        if isinstance(message, COSTLY_COMMANDS) and self.budget_spent:
+            self._budget_spent_error()
+            return
         if isinstance(message, protocol.Configure):
             self._start_run(message.config, custom=self.custom)
             return
@@ -317,7 +408,7 @@ class TrainingSession:
                 "try a smaller batch size or network",
             )
             return
-        report = gradient_check(run.model, X, Y)
+        report = gradient_check(run.model, X, Y, should_stop=self.stopping.is_set)
         self.outbox.put(
             protocol.GradcheckReport(
                 run=run.number, epoch=run.epoch, batch=batch.tolist(), **report
@@ -380,7 +471,9 @@ class TrainingSession:
     def _import_model(self, message: protocol.ImportModel) -> None:
         """A new run with the file's weights (and optimiser state) on its config's data."""
         try:
-            config, model, custom, epoch = imported_run(message.model, self.run, self.custom)
+            config, model, custom, epoch = imported_run(
+                message.model, self.run, self.custom, self.max_parameters
+            )
             run = self._build(config, 0, custom)
             check_fits(model, run)
         except ValueError as error:
@@ -426,6 +519,8 @@ class TrainingSession:
         self._begin(run, resets)
 
     def _begin(self, run: Run, resets: int) -> None:
+        if self.stopping.is_set():  # the client has gone: nobody waits for this run's frame
+            return
         self.runs += 1
         probe = self.probe if resets else 0
         self.run, self.state, self.steps_left, self.probe = run, "paused", 0, probe
@@ -626,9 +721,10 @@ class FrameBuilder:
         # on the same cores) does not halve the frame rate on its own.
         self.seconds += FRAME_TIME_SMOOTHING * (took - self.seconds)
 
-    def close(self, timeout: float) -> None:
+    def close(self) -> None:
+        """End the builder's thread once the frame it builds (if any) is done."""
         self.jobs.put(STOP)
-        self.thread.join(timeout)
+        self.thread.join()
 
     def _work(self) -> None:
         while (job := self.jobs.get()) is not STOP:

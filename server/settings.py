@@ -29,6 +29,20 @@ class Settings:
     message_burst: float = field(
         default=400.0, metadata={"help": "client messages a connection may send at once"}
     )
+    message_bytes_per_second: int = field(
+        default=1_000_000,
+        metadata={
+            "help": "sustained bytes of client messages per second per connection (bursts of "
+            "max_upload_bytes: one largest upload at once)"
+        },
+    )
+    max_outbox_bytes: int = field(
+        default=8 * 1024 * 1024,
+        metadata={
+            "help": "bytes of replies waiting for a client that does not read them; past this "
+            "(or 1000 replies) the connection is closed"
+        },
+    )
     max_sessions: int = field(default=64, metadata={"help": "concurrent sessions per process"})
     idle_seconds: float = field(
         default=30 * 60.0,
@@ -45,6 +59,10 @@ class Settings:
     allowed_origins: tuple[str, ...] = field(
         default=(),
         metadata={"help": "origins allowed besides the server's own ('*': any)"},
+    )
+    allowed_hosts: tuple[str, ...] = field(
+        default=(),
+        metadata={"help": "Host names served besides the loopback names ('*': any)"},
     )
 
     @classmethod
@@ -71,7 +89,7 @@ class Settings:
         return {
             spec.name: getattr(self, spec.name)
             for spec in fields(self)
-            if spec.name != "allowed_origins"
+            if spec.name not in ("allowed_origins", "allowed_hosts")
         }
 
 
@@ -80,8 +98,8 @@ def env_name(name: str) -> str:
 
 
 def _parse(name: str, text: str):
-    if name == "allowed_origins":
-        return tuple(origin.strip() for origin in text.split(",") if origin.strip())
+    if name in ("allowed_origins", "allowed_hosts"):
+        return tuple(entry.strip() for entry in text.split(",") if entry.strip())
     kind = {spec.name: spec.type for spec in fields(Settings)}[name]
     value = int(text) if kind is int else float(text)
     if not value > 0:

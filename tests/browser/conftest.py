@@ -66,7 +66,7 @@ class Watched:
     def open(self, hash_: str = "", base_url: str | None = None) -> Page:
         """Load the playground (with `hash_` as its URL hash) and wait for its first drawing."""
         self.page.goto(f"{base_url or self.base_url}/{'#' + hash_ if hash_ else ''}")
-        self.page.wait_for_function("window.playground?.stats?.framesRendered > 0")
+        self.page.wait_for_function("() => window.playground?.stats?.framesRendered > 0")
         return self.page
 
     def screenshot(self, name: str) -> None:

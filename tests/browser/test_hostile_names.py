@@ -106,7 +106,7 @@ def test_a_csv_of_markup_names_shows_them_as_text_on_the_plane(watched):
     assert run["columns"] == [LINK, BIG]
     assert sorted(run["classes"]) == sorted(CLASSES)
     assert run["data_name"] == FILE_NAME
-    page.wait_for_function(f"{PLOT}?.querySelector('.xtitle')")
+    page.wait_for_function(f"() => {PLOT}?.querySelector('.xtitle')")
 
     assert_no_markup(page, LINK, BIG)
     expect(page.get_by_test_id("boundary-legend")).to_have_text(
@@ -145,7 +145,7 @@ def test_a_csv_of_markup_names_on_principal_components_shows_them_as_text(watche
     upload(page, FILE_NAME, table_csv([LINK, BIG, THIRD], CLASSES))
     run = wait_for_run(page, "run.source === 'custom' && run.view === 'pca'")
     assert run["columns"] == [LINK, BIG, THIRD]
-    page.wait_for_function(f"{PLOT}?.querySelector('.xtitle')")
+    page.wait_for_function(f"() => {PLOT}?.querySelector('.xtitle')")
 
     drawn = boundary_markup(page)
     assert (drawn["links"], drawn["styled"]) == ([], [])
@@ -200,7 +200,8 @@ def test_an_imported_model_file_of_markup_names_shows_them_as_text(watched, tmp_
     assert run["columns"] == [LINK, BIG]
     assert sorted(run["classes"]) == sorted(CLASSES)
     page.wait_for_function(
-        f"{PLOT}?.querySelector('.xtitle')?.getAttribute('data-unformatted')?.includes('evil')"
+        f"() => {PLOT}?.querySelector('.xtitle')"
+        "?.getAttribute('data-unformatted')?.includes('evil')"
     )
 
     assert_no_markup(page, LINK, BIG)

@@ -75,7 +75,7 @@ def step(page: Page, epochs: int) -> None:
     for _ in range(epochs):
         before = page.evaluate("window.playground.stats.epoch")
         page.get_by_test_id("step").click()
-        page.wait_for_function(f"window.playground.stats.epoch === {before + 1}")
+        page.wait_for_function(f"() => window.playground.stats.epoch === {before + 1}")
 
 
 def wait_for_readout(page: Page, test_id: str, value: float) -> None:
@@ -88,7 +88,7 @@ def wait_for_readout(page: Page, test_id: str, value: float) -> None:
 
 def wait_for_columns(page: Page, count: int) -> None:
     page.wait_for_function(
-        f"document.querySelector('[data-testid=network-graph]').dataset.columns === '{count}'"
+        f"() => document.querySelector('[data-testid=network-graph]').dataset.columns === '{count}'"
     )
 
 
@@ -118,7 +118,7 @@ def test_an_exported_model_loads_in_python_and_imports_back(watched, tmp_path):
     page = watched.page
     received = Received(page)
     watched.open(f"{MULTI_BLOBS}&hidden=5,3&speed=100")
-    exported_epoch = train(page, "window.playground.stats.epoch >= 15")
+    exported_epoch = train(page, "() => window.playground.stats.epoch >= 15")
 
     name, path = download(page, "export-model", tmp_path)
     assert name.endswith(".json")
@@ -154,7 +154,7 @@ def test_an_exported_model_loads_in_python_and_imports_back(watched, tmp_path):
         assert setting in page.url
     imported = received.ready[-1]
     assert imported["config"]["dataset"] == "multi_blobs"
-    page.wait_for_function(f"window.playground.stats.epoch === {exported_epoch}")
+    page.wait_for_function(f"() => window.playground.stats.epoch === {exported_epoch}")
     first = received.last_frame(page, imported["run"])
     assert first["epoch"] == exported_epoch
     for W_shown, layer in zip(weights(first), model.sequential, strict=True):
@@ -171,7 +171,7 @@ def test_a_model_trained_on_an_uploaded_csv_imports_with_its_data(watched, tmp_p
     watched.open("hidden=5,3")
     upload(page, "flowers.csv", species_csv())
     page.get_by_test_id("upload-label").select_option(label="species")
-    page.wait_for_function("window.playground.run?.data_name === 'flowers.csv'")
+    page.wait_for_function("() => window.playground.run?.data_name === 'flowers.csv'")
     step(page, 3)
     _, path = download(page, "export-model", tmp_path)
     model = MLP.load(path)
@@ -179,7 +179,7 @@ def test_a_model_trained_on_an_uploaded_csv_imports_with_its_data(watched, tmp_p
     assert trained["columns"] == ["a", "b", "c", "d"]
 
     page.get_by_test_id("dataset-circle").click()
-    page.wait_for_function("window.playground.run.data_name === 'circle'")
+    page.wait_for_function("() => window.playground.run.data_name === 'circle'")
     # A new page, a new session: neither it nor the server holds the flowers any more.
     page.goto("about:blank")
     watched.open("dataset=circle")
@@ -187,7 +187,7 @@ def test_a_model_trained_on_an_uploaded_csv_imports_with_its_data(watched, tmp_p
     expect(custom).to_be_disabled()
 
     page.get_by_test_id("import-model").set_input_files(path)
-    page.wait_for_function("window.playground.run.data_name === 'flowers.csv'")
+    page.wait_for_function("() => window.playground.run.data_name === 'flowers.csv'")
     expect(custom).to_be_enabled()
     expect(custom).to_have_attribute("aria-checked", "true")
     expect(page.get_by_test_id("error-model")).to_be_hidden()
@@ -201,7 +201,7 @@ def test_a_model_trained_on_an_uploaded_csv_imports_with_its_data(watched, tmp_p
         "a", "b", "c", "d"
     ]  # fmt: skip
     assert imported["classes"] == trained["classes"] == ["lilium", "rosa", "tulipa"]
-    page.wait_for_function("window.playground.stats.epoch === 3")
+    page.wait_for_function("() => window.playground.stats.epoch === 3")
     first = received.last_frame(page, imported["run"])
     assert first["epoch"] == 3
     for W_shown, layer in zip(weights(first), model.sequential, strict=True):
@@ -226,7 +226,7 @@ def test_the_decision_boundary_downloads_as_the_png_it_shows(watched, tmp_path):
 
 def test_the_script_data_and_loss_history_download(watched, tmp_path):
     page = watched.open("dataset=xor&speed=100")
-    trained = train(page, "window.playground.stats.epoch >= 5")
+    trained = train(page, "() => window.playground.stats.epoch >= 5")
 
     name, path = download(page, "export-script", tmp_path)
     assert name.endswith(".py")
@@ -302,9 +302,12 @@ def test_the_confusion_matrix_counts_every_test_sample_and_its_diagonal_grows(wa
     assert counts.shape == (4, 4)
     assert counts.sum() == 250  # the test half of 500 samples
 
-    train(page, "Number(document.querySelector('[data-testid=test-metric]').dataset.value) > 0.9")
+    train(
+        page,
+        "() => Number(document.querySelector('[data-testid=test-metric]').dataset.value) > 0.9",
+    )
     page.wait_for_function(
-        "document.querySelector('[data-testid=confusion-matrix]').dataset.epoch"
+        "() => document.querySelector('[data-testid=confusion-matrix]').dataset.epoch"
         " === String(window.playground.stats.epoch)"
     )
     counts = confusion_counts(page)
@@ -363,7 +366,7 @@ def test_compare_runs_overlays_two_runs_and_a_row_restores_its_config(watched):
 
     run_a.get_by_role("button", name="Restore the settings of run 1").press("Enter")
     wait_for_columns(page, 4)
-    page.wait_for_function("window.playground.stats.epoch === 0")
+    page.wait_for_function("() => window.playground.stats.epoch === 0")
     assert "hidden=4,2&" in page.url and "lr=0.03&" in page.url
     expect(page.get_by_test_id("layer-count")).to_have_text("2")
     learning_rate = page.get_by_test_id("learning-rate")

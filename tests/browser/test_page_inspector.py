@@ -169,7 +169,7 @@ def test_the_layer_space_view_maps_the_points_live(watched):
 
     before = canvas_picture(page)
     page.get_by_test_id("play-pause").click()
-    page.wait_for_function("window.playground.stats.epoch >= 5")
+    page.wait_for_function("() => window.playground.stats.epoch >= 5")
     page.get_by_test_id("play-pause").click()
     assert canvas_picture(page) != before, "the view follows training"
 

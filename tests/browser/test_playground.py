@@ -36,7 +36,7 @@ def wait_for_nodes(page: Page, column: int, count: int) -> None:
 
 def wait_for_columns(page: Page, count: int) -> None:
     page.wait_for_function(
-        f"document.querySelector('[data-testid=network-graph]').dataset.columns === '{count}'"
+        f"() => document.querySelector('[data-testid=network-graph]').dataset.columns === '{count}'"
     )
 
 
@@ -139,24 +139,24 @@ def test_pause_step_and_reset(watched):
     page = watched.open("speed=100")
     play = page.get_by_test_id("play-pause")
     play.click()
-    page.wait_for_function("window.playground.stats.epoch >= 5")
+    page.wait_for_function("() => window.playground.stats.epoch >= 5")
     play.click()
     expect(play).to_have_attribute("aria-label", "Play")
     paused_at = settled_epoch(page)
 
     page.get_by_test_id("step").click()
-    page.wait_for_function(f"window.playground.stats.epoch === {paused_at + 1}")
+    page.wait_for_function(f"() => window.playground.stats.epoch === {paused_at + 1}")
     assert settled_epoch(page) == paused_at + 1
 
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"window.playground.stats.epoch === {paused_at + 2}")
+    page.wait_for_function(f"() => window.playground.stats.epoch === {paused_at + 2}")
     page.keyboard.press(" ")
-    page.wait_for_function(f"window.playground.stats.epoch > {paused_at + 4}")
+    page.wait_for_function(f"() => window.playground.stats.epoch > {paused_at + 4}")
     page.keyboard.press(" ")
     expect(play).to_have_attribute("aria-label", "Play")
 
     page.get_by_test_id("reset").click()
-    page.wait_for_function("window.playground.stats.epoch === 0")
+    page.wait_for_function("() => window.playground.stats.epoch === 0")
     expect(page.get_by_test_id("epoch-count")).to_have_attribute("data-value", "0")
     assert settled_epoch(page) == 0
 
@@ -167,7 +167,7 @@ def test_multiclass_data_render_one_colour_per_class(watched):
     expect(boundary).to_have_attribute("data-kind", "multiclass")
     assert nodes_in_column(page, 3) == 4  # one output per class
     page.get_by_test_id("step").click()
-    page.wait_for_function("window.playground.stats.epoch === 1")
+    page.wait_for_function("() => window.playground.stats.epoch === 1")
     assert boundary_points(page) == 250
     assert painted_fraction(page) > 0.9
     watched.screenshot("multiclass")
@@ -203,7 +203,7 @@ def test_a_copied_link_restores_the_configuration(watched):
 
     copy = watched.page.context.new_page()
     copy.goto(link)
-    copy.wait_for_function("window.playground?.stats?.framesRendered > 0")
+    copy.wait_for_function("() => window.playground?.stats?.framesRendered > 0")
     expect(copy.get_by_test_id("dataset-spiral")).to_have_attribute("aria-checked", "true")
     assert selected_text(copy, "learning-rate") == "0.1"
     assert selected_text(copy, "activation") == "ReLU"
@@ -211,14 +211,14 @@ def test_a_copied_link_restores_the_configuration(watched):
     expect(copy.get_by_test_id("show-test")).to_be_checked()
     expect(copy.get_by_test_id("layer-2-size")).to_have_text("2 neurons")
     copy.wait_for_function(
-        "document.querySelector('[data-testid=network-graph]').dataset.columns === '5'"
+        "() => document.querySelector('[data-testid=network-graph]').dataset.columns === '5'"
     )
     assert copy.locator('[data-testid=network-graph] .node[data-column="0"]').count() == 3
 
     copy.evaluate("window.location.hash = '#dataset=circle&lr=0.3&hidden=3'")
     expect(copy.get_by_test_id("dataset-circle")).to_have_attribute("aria-checked", "true")
     copy.wait_for_function(
-        "document.querySelector('[data-testid=network-graph]').dataset.columns === '3'"
+        "() => document.querySelector('[data-testid=network-graph]').dataset.columns === '3'"
     )
     assert selected_text(copy, "learning-rate") == "0.3"
     copy.close()
@@ -324,7 +324,7 @@ def test_a_lost_connection_shows_a_banner_and_reconnects(watched, own_server):
     rendered = page.evaluate("window.playground.stats.framesRendered")
     own_server.start()
     expect(banner).to_be_hidden(timeout=20_000)
-    page.wait_for_function(f"window.playground.stats.framesRendered > {rendered}")
+    page.wait_for_function(f"() => window.playground.stats.framesRendered > {rendered}")
     expect(page.get_by_test_id("dataset-xor")).to_have_attribute("aria-checked", "true")
     assert epoch(page) == 0
     # Chromium logs each refused reconnection attempt as a console error; those are expected.

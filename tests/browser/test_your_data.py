@@ -33,7 +33,7 @@ def last_run(page: Page) -> dict:
 def wait_for_run(page: Page, condition: str, timeout: float = 15_000) -> dict:
     """The last `ready` once `condition` (JavaScript about `run`) holds for it."""
     page.wait_for_function(
-        f"(() => {{ const run = window.playground.run; return Boolean(run) && ({condition}); }})()",
+        f"() => {{ const run = window.playground.run; return Boolean(run) && ({condition}); }}",
         timeout=timeout,
     )
     return last_run(page)
@@ -126,7 +126,7 @@ def test_drawn_points_become_the_data_the_network_trains_on(watched):
     page.get_by_test_id("draw-remove").click()
 
     page.get_by_test_id("play-pause").click()
-    page.wait_for_function("window.playground.stats.epoch > 20")
+    page.wait_for_function("() => window.playground.stats.epoch > 20")
     page.get_by_test_id("play-pause").click()
     assert last_run(page)["source"] == "custom"
 
@@ -249,7 +249,7 @@ def test_the_kind_of_an_uploaded_csv_is_inferred_and_can_be_overridden(watched):
 def test_a_bad_csv_is_named_by_row_and_column_beside_the_upload_and_changes_nothing(watched):
     page = watched.open("speed=100")
     page.get_by_test_id("play-pause").click()
-    page.wait_for_function("window.playground.stats.epoch > 3")
+    page.wait_for_function("() => window.playground.stats.epoch > 3")
     before = last_run(page)
     upload(page, "broken.csv", "a,b,label\n1,2,0\n3,x,1\n4,5,0\n6,7,1\n")
     error = page.get_by_test_id("error-upload")
@@ -259,7 +259,7 @@ def test_a_bad_csv_is_named_by_row_and_column_beside_the_upload_and_changes_noth
     expect(page.get_by_test_id("status-message")).not_to_contain_text("row 3")
     # The run goes on: same run, same data, still training.
     at = epoch(page)
-    page.wait_for_function(f"window.playground.stats.epoch > {at}")
+    page.wait_for_function(f"() => window.playground.stats.epoch > {at}")
     assert last_run(page)["run"] == before["run"]
     expect(page.get_by_test_id("dataset-circle")).to_have_attribute("aria-checked", "true")
     watched.screenshot("upload-error")
@@ -303,7 +303,7 @@ def test_iris_shows_its_samples_on_principal_components(watched):
     ]  # fmt: skip
 
     page.get_by_test_id("play-pause").click()
-    page.wait_for_function("window.playground.stats.epoch > 300", timeout=30_000)
+    page.wait_for_function("() => window.playground.stats.epoch > 300", timeout=30_000)
     page.get_by_test_id("play-pause").click()
     settled_epoch(page)
     # The samples are painted in their predicted class's colour: all three classes show.
@@ -349,7 +349,7 @@ def test_the_layer_space_tab_is_disabled_for_data_on_principal_components(watche
     expect(page.get_by_test_id("decision-boundary")).to_have_attribute("data-view", "pca")
     expect(page.get_by_test_id("layer-space")).to_be_hidden()
     page.get_by_test_id("step").click()
-    page.wait_for_function("window.playground.stats.epoch === 1")
+    page.wait_for_function("() => window.playground.stats.epoch === 1")
     expect(page.get_by_test_id("error-layer_space")).to_be_hidden()
     expect(page.get_by_test_id("status-message")).not_to_have_attribute("data-kind", "error")
 
@@ -366,7 +366,7 @@ def test_the_other_real_datasets_render(watched, dataset):
     run = wait_for_run(page, f"run.data_name === '{dataset}'")
     assert nodes_in_column(page, 0) == run["n_inputs"] == len(run["columns"])
     page.get_by_test_id("step").click()
-    page.wait_for_function("window.playground.stats.epoch === 1")
+    page.wait_for_function("() => window.playground.stats.epoch === 1")
     expect(page.get_by_test_id("decision-boundary")).to_have_attribute("data-view", "pca")
     main_views_fit = page.evaluate(
         """() => ['network-graph', 'decision-boundary', 'boundary-legend'].every(id => {

@@ -1,5 +1,8 @@
 """Tests of mlp_engine.tabular: CSV reading and its errors, export, real datasets, scaling, PCA."""
 
+import csv
+import io
+
 import numpy as np
 import pytest
 from sklearn import datasets as sk_datasets
@@ -8,7 +11,9 @@ from sklearn.preprocessing import StandardScaler
 
 from mlp_engine.tabular import (
     CSV_LIMITS,
+    FORMULA_STARTS,
     MAX_CLASSES,
+    MAX_MAGNITUDE,
     REAL_DATASETS,
     TABULAR_KINDS,
     CsvError,
@@ -103,6 +108,21 @@ ERRORS = {
     "-inf": ("a,b,c\n1,-inf,0\n", {}, 2, "b", "'-inf' is not a finite number"),
     "overflow": ("a,b,c\n1,1e999,0\n", {}, 2, "b", "'1e999' is not a finite number"),
     "infinite label": ("a,b\n1,0\n2,1e400\n", {}, 3, "b", "not a finite number"),
+    # Numbers as a spreadsheet reads them: ASCII digits, no '_' (Python's float takes both)
+    "underscore": ("a,b,c\n1,2,0\n1_000,2,0\n", {}, 3, "a", "'1_000' is not a number"),
+    "underscore label": ("a,b\n1,0\n2,1_0\n", REGRESSION, 3, "b", "'1_0' is not a number"),
+    "arabic-indic digits": ("a,b,c\n1,\u0661\u0662,0\n", {}, 2, "b", "is not a number"),
+    # Too large for standardisation and PCA to square and sum (1e308 failed in the SVD)
+    "1e308": ("a,b,c\n1,2,0\n1,1e308,0\n", {}, 3, "b", "'1e308' is too large"),
+    "-1e101": ("a,b,c\n-1e101,2,0\n", {}, 2, "a", "at most 1e+100 in size"),
+    "large label": ("a,b\n1,0\n2,3e200\n", REGRESSION, 3, "b", "'3e200' is too large"),
+    # Names and labels are one line of text: no NUL, no control character, no line break
+    "NUL in a label": ("a,b,y\n1,2,x\n1,2,no\x00\n", {}, 3, "y", "control character U+0000"),
+    "NUL in a name": ("a,b\x00,y\n1,2,x\n", {}, 1, "column 2", "U+0000"),
+    "escape in a label": ("a,y\n1,\x1b[31mred\n2,b\n", {}, 2, "y", "U+001B"),
+    "quoted line break in a label": ('a,y\n1,"x\ny"\n2,b\n', {}, 2, "y", "U+000A"),
+    "quoted line break in a name": ('"a\nb",y\n1,x\n2,b\n', {}, 1, "column 1", "U+000A"),
+    "line separator in a label": ("a,y\n1,x\u2028y\n2,b\n", {}, 2, "y", "LINE SEPARATOR"),
     "no header: numbered column": ("1,2,0\n1,x,1\n", {}, 2, "column 2", "'x' is not a number"),
     "duplicate header": ("a,b,a,y\n1,2,3,0\n", {}, 1, "a", "duplicate column name"),
     "empty header name": ("a,,y\n1,2,0\n", {}, 1, "column 2", "empty column name"),
@@ -132,7 +152,7 @@ ERRORS = {
     "unterminated quote": ('a,y\n1,0\n2,"cat\n', {}, 3, None, "unexpected end of data"),
     # file order: blank lines and a quoted line break still count as lines of the file
     "after blank lines": ("\na,b,c\n\n1,2,0\n\n\n1,x,0\n", {}, 7, "b", "'x' is not a number"),
-    "after a quoted line break": ('a,b,c\n1,2,"x\ny"\n1,abc,z\n', {}, 4, "b", "'abc'"),
+    "after a quoted line break": ('a,b,c\n1,"2\n",0\n1,abc,0\n', {}, 4, "b", "'abc'"),
     "first cell of the row": ("a,b,c\n1,2,0\nu,v,0\n", {}, 3, "a", "'u'"),
     "label before a later feature": ("a,y\n1,0.5\n2,x\nz,1\n", REGRESSION, 3, "y", "'x'"),
     "cell before a later short row": ("a,b,c\n1,2,0\n1,x,0\n1,2\n", {}, 3, "b", "'x'"),
@@ -245,9 +265,40 @@ def test_delimiter_is_detected_from_the_first_line(delimiter):
     np.testing.assert_array_equal(table.X, [[1.5, 2.0], [3.0, 4.0]])
 
 
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [
+        ('"w;kg;raw","h;m",y\n1,2,x\n3,4,z\n', ("w;kg;raw", "h;m")),
+        ('"w,kg,raw";"h,m";y\n1;2;x\n3;4;z\n', ("w,kg,raw", "h,m")),
+        ('"a;""b"";c;e",d,y\n1,2,x\n3,4,z\n', ('a;"b";c;e', "d")),
+    ],
+)
+def test_delimiters_inside_quoted_names_do_not_count(text, columns):
+    table = read_csv(text)
+    assert table.columns == columns
+    np.testing.assert_array_equal(table.X, [[1.0, 2.0], [3.0, 4.0]])
+
+
 def test_semicolon_file_with_decimal_commas_in_quotes_is_not_split_on_commas():
     error = csv_error('a;b;y\n"1,5";2;0\n')
     assert (error.row, error.column, "'1,5' is not a number" in str(error)) == (2, "a", True)
+
+
+def test_numbers_up_to_the_largest_magnitude_standardise_and_project_to_finite_values():
+    assert MAX_MAGNITUDE == 1e100
+    rng = np.random.default_rng(5)
+    signs = rng.choice([-1.0, 1.0], size=(CSV_LIMITS.max_rows, 3))
+    rows = "".join(f"{a:g},{b:g},{c:g},{i % 2}\n" for i, (a, b, c) in enumerate(signs * 1e100))
+    table = read_csv("a,b,c,y\n" + rows)
+    assert np.abs(table.X).max() == 1e100
+    X, _, scale = standardize(table.X)
+    components, mean = principal_components(X, 2)
+    assert np.isfinite(scale).all() and np.isfinite(project(X, components, mean)).all()
+
+
+def test_tabs_inside_names_and_labels_are_text():
+    table = read_csv('"a\tb",y\n1,"x\ty"\n2,z\n')
+    assert (table.columns, table.classes) == (("a\tb",), ("x\ty", "z"))
 
 
 def test_bom_blank_lines_whitespace_and_crlf():
@@ -395,13 +446,74 @@ def test_table_checks_its_fields(args, words):
 
 def test_to_csv_writes_header_reprs_and_class_names():
     text = to_csv([[0.1, 1e-300], [-2.0, 3.5]], [1, 0], ["a", "b, c"], "y", ("no", "yes"))
-    assert text == 'a,"b, c",y\n0.1,1e-300,yes\n-2.0,3.5,no\n'
-    assert to_csv([[1.0]], [0.25], ["a"], "t") == "a,t\n1.0,0.25\n"
+    assert text == '"a","b, c","y"\n0.1,1e-300,"yes"\n-2.0,3.5,"no"\n'
+    assert to_csv([[1.0]], [0.25], ["a"], "t") == '"a","t"\n1.0,0.25\n'
+
+
+HOSTILE_TEXT = [
+    '=HYPERLINK("https://evil.example","x")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+    "\tTAB",
+    "\rCR",
+    "=1",
+    "-",
+    "+",
+]
+
+
+def formula_cells(text: str) -> list[str]:
+    """The cells of CSV text that a spreadsheet would run: text beginning with a formula
+    character, numbers aside."""
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert cells, "no cells"
+
+    def is_number(cell):
+        try:
+            float(cell)
+        except ValueError:
+            return False
+        return cell.isascii() and "_" not in cell
+
+    return [cell for cell in cells if cell.startswith(FORMULA_STARTS) and not is_number(cell)]
+
+
+def test_a_spreadsheet_safe_csv_neutralises_every_cell_that_would_start_a_formula():
+    classes = tuple(sorted(HOSTILE_TEXT[:6] + ["-1", "plain"]))
+    X = [[-1.5, 2e-300], [3.0, -0.0]] * 4
+    y = list(range(8))
+    text = to_csv(X, y, HOSTILE_TEXT[6:8], HOSTILE_TEXT[8], classes, spreadsheet_safe=True)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["'=1", "'-", "'+"]
+    labels = [row[-1] for row in rows[1:]]
+    assert labels == [c if c in ("-1", "plain") else "'" + c for c in classes]
+    assert [row[:2] for row in rows[1:]] == [["-1.5", "2e-300"], ["3.0", "-0.0"]] * 4
+    assert formula_cells(text) == []
+    # every text cell is quoted, numbers are not
+    assert text.splitlines()[0] == '"\'=1","\'-","\'+"'
+    assert text.splitlines()[1] == '-1.5,2e-300,"' + labels[0].replace('"', '""') + '"'
+
+
+def test_the_lossless_csv_keeps_text_as_it_is_for_read_csv():
+    classes = tuple(sorted(HOSTILE_TEXT[:4]))  # read_csv strips the tab and CR of the others
+    text = to_csv([[1.0]] * 4, range(4), ["=1"], "@y", classes)
+    assert formula_cells(text) != []  # for read_csv, not for a spreadsheet
+    table = read_csv(text, label="@y", header=True)
+    assert (table.columns, table.target, table.classes) == (("=1",), "@y", classes)
+
+
+def test_round_trip_keeps_names_full_of_semicolons_and_tabs():
+    columns, target, classes = ("a;b;c;d", "e\tf\tg\th"), "t;u;v", ("x;y;z", "w\tv")
+    classes = tuple(sorted(classes))
+    text = to_csv([[1.0, 2.0], [3.0, 4.0]], [1, 0], columns, target, classes)
+    table = read_csv(text, label=target, header=True)
+    assert (table.columns, table.target, table.classes) == (columns, target, classes)
 
 
 def test_round_trip_of_random_regression_data_is_exact():
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(200, 5)) * 10.0 ** rng.integers(-300, 300, size=(200, 5))
+    X = rng.normal(size=(200, 5)) * 10.0 ** rng.integers(-300, 100, size=(200, 5))
     y = rng.standard_cauchy(200)
     columns = ("x one", "x;two", 'x"three', "4", "five")
     table = read_csv(to_csv(X, y, columns, "target"), label="target")

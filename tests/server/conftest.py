@@ -7,6 +7,7 @@ import pytest
 
 from server.app import create_app
 from server.launcher import ServerProcess
+from server.settings import Settings
 
 
 def pytest_configure(config):
@@ -21,7 +22,8 @@ def client():
     """The app in process: REST requests and websockets without a network."""
     from fastapi.testclient import TestClient  # imported here, where the warning filter applies
 
-    with TestClient(create_app()) as test_client:
+    # The TestClient sends `Host: testserver`, a name the server serves only when told to.
+    with TestClient(create_app(Settings(allowed_hosts=("testserver",)))) as test_client:
         yield test_client
 
 

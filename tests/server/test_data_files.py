@@ -374,7 +374,10 @@ def test_the_exported_data_csv_uploads_back_to_the_same_data(talk):
     assert exported["filename"] == "breast_cancer.csv" and exported["media_type"] == "text/csv"
     table = load_real("breast_cancer")
     assert read_csv(exported["content"], label="target") == table
-    assert exported["content"] == to_csv(table.X, table.y, table.columns, "target", table.classes)
+    written = to_csv(
+        table.X, table.y, table.columns, "target", table.classes, spreadsheet_safe=True
+    )
+    assert exported["content"] == written
 
 
 def test_an_imported_model_keeps_training_exactly_as_the_original(talk):
@@ -438,7 +441,7 @@ def test_a_bare_model_is_imported_onto_the_current_data(talk):
         (MLP(n_x=5, n_h=[3], n_y=1).to_dict(), "layer sizes [5, 3, 1] do not fit"),
         (
             {**MLP(n_x=2, n_h=[3], n_y=1).to_dict(), "layers": [{"W": [[1, 2]], "b": [0]}] * 2},
-            "layer 0: W (1, 2) and b (1,) should be (3, 2) and (3,)",
+            "layer 0: W should be 3 rows of 2 numbers",
         ),
     ],
 )

@@ -12,6 +12,7 @@ from websockets.asyncio.client import connect
 from benchmarks.bench_load import rss_mb, warm_up
 from mlp_engine import MLP
 from server.app import create_app
+from server.settings import Settings
 
 SLOW_READER_MB = 50
 
@@ -35,7 +36,8 @@ def test_a_worker_that_raises_answers_internal_and_the_session_goes_on(monkeypat
         return train_epoch(self, *args, **kwargs)
 
     monkeypatch.setattr(MLP, "train_epoch", raise_once)
-    with TestClient(create_app()) as client, client.websocket_connect("/ws/train") as ws:
+    app = create_app(Settings(allowed_hosts=("testserver",)))
+    with TestClient(app) as client, client.websocket_connect("/ws/train") as ws:
         ws.send_json({"type": "configure"})
         receive_type(ws, "ready")
         ws.send_json({"type": "step", "epochs": 1})

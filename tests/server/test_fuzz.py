@@ -176,7 +176,14 @@ def next_message(ws, expected: str, until=lambda message: True) -> dict:
 
 
 def test_fuzzed_messages_get_errors_and_never_break_a_session():
-    app = create_app(Settings(messages_per_second=1e9, message_burst=1e9))
+    app = create_app(
+        Settings(
+            messages_per_second=1e9,
+            message_burst=1e9,
+            message_bytes_per_second=10**12,
+            allowed_hosts=("testserver",),
+        )
+    )
     totals = {"sent": 0, "errors": 0, "applied": 0}
     with TestClient(app) as client:
         for _ in range(CONNECTIONS):

@@ -16,7 +16,7 @@ OWN = "testserver"  # the TestClient's Host
 
 
 def app_client(**settings) -> TestClient:
-    return TestClient(create_app(Settings(**settings)))
+    return TestClient(create_app(Settings(allowed_hosts=(OWN,), **settings)))
 
 
 def receive_type(ws, expected: str) -> dict:
@@ -54,7 +54,7 @@ def closed_with(ws) -> WebSocketDisconnect:
     ],
 )
 def test_origin_allow_list(origin, host, allowed, expected):
-    assert origin_allowed(origin, host, 8000, allowed) is expected
+    assert origin_allowed(origin, host, 8000, allowed, ("example.org",)) is expected
 
 
 def test_a_cross_origin_connection_is_closed_1008_with_a_reason():
@@ -211,6 +211,7 @@ def test_flags_set_every_cap_and_add_origins(monkeypatch):
 
 def test_options_state_the_server_limits_and_health_its_pid(monkeypatch):
     monkeypatch.setenv("MLP_PLAYGROUND_MAX_SESSIONS", "7")
+    monkeypatch.setenv("MLP_PLAYGROUND_ALLOWED_HOSTS", OWN)
     with TestClient(create_app()) as client:
         limits = client.get("/api/options").json()["server_limits"]
         health = client.get("/api/health").json()
@@ -219,6 +220,8 @@ def test_options_state_the_server_limits_and_health_its_pid(monkeypatch):
         "max_upload_bytes": 7_000_000,
         "messages_per_second": 200.0,
         "message_burst": 400.0,
+        "message_bytes_per_second": 1_000_000,
+        "max_outbox_bytes": 8 * 1024 * 1024,
         "max_sessions": 7,
         "idle_seconds": 1800.0,
         "compute_seconds": 3600.0,
@@ -228,18 +231,37 @@ def test_options_state_the_server_limits_and_health_its_pid(monkeypatch):
     assert health["sessions"] == 0
 
 
+class NoLoop:
+    def call_soon_threadsafe(self, callback):
+        pass
+
+
 def test_a_client_that_sends_but_never_reads_is_closed_before_replies_pile_up():
     from server.session import MAX_PENDING_MESSAGES, Outbox
 
-    class Loop:
-        def call_soon_threadsafe(self, callback):
-            pass
-
-    outbox = Outbox(Loop())
-    for i in range(MAX_PENDING_MESSAGES + 5):
+    outbox = Outbox(NoLoop())
+    for i in range(MAX_PENDING_MESSAGES):
         outbox.put({"type": "error", "code": "bad_json", "message": str(i)})
+    assert not outbox.overflowed
+    outbox.put({"type": "error", "code": "bad_json", "message": "one too many"})
     assert outbox.overflowed
-    assert len(outbox._control) == MAX_PENDING_MESSAGES
+    assert len(outbox._control) == 0, "what a closing connection will not send is let go"
+
+
+def test_the_outbox_is_capped_in_bytes_but_passes_one_message_of_any_size():
+    from server.session import Outbox
+
+    outbox = Outbox(NoLoop(), max_bytes=1000)
+    big = {"type": "export", "content": "x" * 5000}
+    outbox.put(big)
+    assert not outbox.overflowed and outbox.pending_bytes > 5000
+    outbox.sent(outbox._control.popleft()[0])
+    assert outbox.pending_bytes == 0
+    for _ in range(7):  # 133 bytes each
+        outbox.put({"type": "status", "message": "y" * 100})
+    assert not outbox.overflowed and outbox.pending_bytes == 7 * 133
+    outbox.put({"type": "status", "message": "y" * 100})
+    assert outbox.overflowed
 
 
 def test_a_network_over_the_parameter_cap_is_refused_and_the_run_kept():
