@@ -3,8 +3,9 @@
  *
  * `buildControls` creates the menus once; the user's input goes to `actions.change(field,
  * value)` (state field names, as in state.js) or to the other actions (playPause, step, reset,
- * regenerate, toggleFeature, addLayer, removeLayer, resizeLayer). `syncControls` shows a state:
- * values, what is disabled, the hidden layers' +/- buttons. Nothing here talks to the server.
+ * regenerate, toggleFeature, addLayer, removeLayer, resizeLayer, toggleMaxSpeed).
+ * `syncControls` shows a state: values, what is disabled, the hidden layers' +/- buttons.
+ * Nothing here talks to the server.
  */
 
 import { errorSlot } from "./errors.js";
@@ -153,6 +154,7 @@ function buildDataFields(controls, limits, actions) {
   const sizes = SAMPLE_SIZES.filter((n) => n >= fewest && n <= most);
   controls.n_samples = selectField(row, "n_samples", "Samples", numbers(sizes), change);
   controls.batch_size = numberField(row, "batch_size", "Batch size", limits.batch_size, change);
+  row.querySelector(`label[for="${controls.batch_size.id}"]`)?.setAttribute("data-term", "batch");
   const [minClasses, maxClasses] = limits.n_classes;
   const classes = Array.from({ length: maxClasses - minClasses + 1 }, (_, i) => minClasses + i);
   controls.n_classes = selectField(row, "n_classes", "Classes", numbers(classes), change);
@@ -182,7 +184,7 @@ function buildFeatureToggles(options, actions) {
         type: "button",
         class: "feature",
         "data-testid": `feature-${featureSlug(feature)}`,
-        "aria-label": `feature ${feature}`,
+        "aria-label": `feature ${FEATURE_LABELS[feature]}`,
         "aria-pressed": "false",
       },
       [canvas, element("span", { html: FEATURE_LABELS[feature] })],
@@ -210,6 +212,7 @@ export function buildControls(options, actions) {
   byId("play-pause").addEventListener("click", actions.playPause);
   byId("step").addEventListener("click", actions.step);
   byId("reset").addEventListener("click", actions.reset);
+  byId("speed-max").addEventListener("click", actions.toggleMaxSpeed);
   byId("add-layer").addEventListener("click", actions.addLayer);
   byId("remove-layer").addEventListener("click", actions.removeLayer);
   for (const radio of document.querySelectorAll("input[name=direction]")) {
@@ -219,6 +222,7 @@ export function buildControls(options, actions) {
     ["show-test", "showTest"],
     ["discretize", "discretize"],
     ["log-scale", "logScale"],
+    ["log-epochs", "logEpochs"],
   ]) {
     controls[field] = byId(id);
     controls[field].addEventListener("change", () => change(field, controls[field].checked));
@@ -307,19 +311,38 @@ function syncFeatures(controls, state, info) {
     button.setAttribute("aria-pressed", String(on));
     button.disabled = !plane || needsX2 || (on && state.features.length === 1);
     button.title =
-      notPlane || (needsX2 ? `${feature}: ${state.dataset} has one input, x1` : `feature ${feature}`);
+      notPlane ||
+      (needsX2 ? `${feature}: ${state.dataset} has one input, x1` : `feature ${FEATURE_LABELS[feature]}`);
     if (controls.featureShape !== shape)
       paintFeature(button.canvas, feature, FEATURE_ICON_SIDE, [-6, 6], oneD);
   }
   controls.featureShape = shape;
 }
 
-/** Show `state` in every control. */
-export function syncControls(controls, state, options) {
+/**
+ * What the greyed-out samples and classes menus show for data of their own size (real, drawn,
+ * uploaded): their real numbers, from the options' entry and the run's `ready` (`run`, when it
+ * is of this data set); blank where there is nothing to show (classes of a regression, or
+ * before the run's `ready` names them).
+ */
+function showDataSize(controls, state, info, run) {
+  setSelectValue(controls.n_samples, info.n_samples);
+  const ownRun = run?.config.dataset === state.dataset ? run : null;
+  const classes = info.kind === "regression" ? 0 : (info.classes?.length ?? ownRun?.classes.length ?? 0);
+  if (classes > 0) setSelectValue(controls.n_classes, classes);
+  else controls.n_classes.selectedIndex = -1;
+}
+
+/** Show `state` in every control; `run`: the last `ready`, for the data's real sizes. */
+export function syncControls(controls, state, options, run = null) {
   const info = datasetInfo(state, options);
   for (const [field] of TOP_BAR) setSelectValue(controls[field], state[field]);
-  setSelectValue(controls.n_samples, state.n_samples);
-  setSelectValue(controls.n_classes, state.n_classes);
+  if (info.source === "generated") {
+    setSelectValue(controls.n_samples, state.n_samples);
+    setSelectValue(controls.n_classes, state.n_classes);
+  } else {
+    showDataSize(controls, state, info, run);
+  }
 
   const [defaultOutput, defaultCost] = options.output_defaults[info.kind];
   const enableOnly = (select, valid) => {
@@ -351,10 +374,16 @@ export function syncControls(controls, state, options) {
   }
 
   syncDatasets(controls, state, options);
-  byId("dataset-description").textContent = `${info.description} (${info.kind})`;
+  // Links carry settings, not data: while on your own data the page says so where it is read.
+  const notInLink =
+    state.dataset === CUSTOM ? ". Not in the page's link: to share it, use Export data or Export model." : "";
+  byId("dataset-description").textContent = `${info.description} (${info.kind})${notInLink}`;
   syncFeatures(controls, state, info);
 
-  for (const field of ["showTest", "discretize", "logScale"]) controls[field].checked = state[field];
+  for (const field of ["showTest", "discretize", "logScale", "logEpochs"]) {
+    controls[field].checked = state[field];
+  }
+  byId("speed-max").setAttribute("aria-pressed", String(state.speed === null));
   for (const radio of document.querySelectorAll("input[name=direction]")) {
     radio.checked = radio.value === state.direction;
   }

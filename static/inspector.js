@@ -133,6 +133,35 @@ function card(inspection, l, title, body) {
 const formulaBlock = (...sources) =>
   `<div class="formula">${sources.map((source) => tex(source, true)).join("")}</div>`;
 
+/**
+ * Why eq. 12 collapses to a^L - y, typeset as the rest of the stage is; the server's own words
+ * (`fused_note`, plain text) stay in the title. A cost the page has no formula for shows them.
+ */
+const FUSED_TEX = {
+  binary_crossentropy: [
+    "sigmoid + binary cross-entropy: ",
+    String.raw`\sigma'(z) = a(1-a)`,
+    " cancels the cost's ",
+    String.raw`\frac{1}{a(1-a)}`,
+    ", so ",
+    String.raw`\delta^L = (a^L - y)/n_y`,
+  ],
+  categorical_crossentropy: [
+    "softmax + categorical cross-entropy: the softmax Jacobian applied to ",
+    String.raw`-y/a`,
+    " collapses to ",
+    String.raw`\delta^L = a^L - y`,
+  ],
+};
+
+function fusedNote(layer, costName) {
+  const parts = FUSED_TEX[costName];
+  const why = parts
+    ? parts.map((part, i) => (i % 2 ? tex(part) : escapeHtml(part))).join("")
+    : escapeHtml(layer.fused_note);
+  return `<p class="fused-note" title="${escapeHtml(layer.fused_note)}">Why: ${why}.</p>`;
+}
+
 const readBlock = (html) => `<p class="how-to-read"><b>How to read this.</b> ${html}</p>`;
 
 const noteBlock = (html) => (html ? `<p class="inspector-note">${html}</p>` : "");
@@ -205,7 +234,7 @@ function outputStage(inspection) {
         operator("\\Rightarrow"),
         column(`\\delta^{${L}}`, layer.delta, keyed("delta", l)),
       ) +
-      `<p class="fused-note">Why: ${escapeHtml(layer.fused_note)}.</p>` +
+      fusedNote(layer, inspection.cost) +
       `<p class="hint">The two factors of eq. 12 on their own, for comparison:</p>` +
       generic;
     read =

@@ -10,11 +10,16 @@
 
 import { Connection } from "./connection.js";
 import { buildControls, showPlaying, syncControls } from "./controls.js";
+import { describeTrainingPoint, wireKeyboard } from "./keyboard.js";
+import { wireGlossary } from "./glossary.js";
+import { buildLessons, lessonById, withLesson } from "./lessonpanel.js";
+import { hideDivergence, showDivergence } from "./divergence.js";
 import { clearFieldErrors, errorField, errorText, showFieldError } from "./errors.js";
 import {
   CONFIG_FIELDS,
   CUSTOM,
   datasetInfo,
+  DEFAULT_SPEED,
   effectiveOutput,
   fitDataset,
   fromHash,
@@ -68,12 +73,14 @@ const byId = (id) => document.getElementById(id);
 function setStatus(text, kind = "info") {
   const status = byId("status-message");
   status.textContent = text;
+  status.title = text; // the bar may cut a long message short
   status.dataset.kind = kind;
 }
 
 async function start() {
   const options = await (await fetch("/api/options")).json();
-  const { state, ignored } = fromHash(window.location.hash, options);
+  const { state, ignored } = fromHash(withLesson(window.location.hash), options);
+  const linkedDataset = new URLSearchParams(window.location.hash.slice(1)).get("dataset");
   const page = {
     options,
     state,
@@ -90,6 +97,10 @@ async function start() {
     importing: null, // the file whose import_model was sent: its `ready` brings the config to show
     confusionSplit: "test",
     writtenHash: "",
+    pacedSpeed: state.speed ?? DEFAULT_SPEED, // the speed the fast-forward button goes back to
+    pendingProbe: null, // the probe asked for (a click, N or P) until a frame shows it
+    diverged: false, // the run stopped on a divergence (status "diverged")
+    openOnReady: lessonById(state.lesson)?.open ?? null, // a lesson's view, once its run is ready
     outputTab: "boundary",
     layerSpace: null,
     inspect: {
@@ -119,7 +130,7 @@ async function start() {
   }
 
   function stateChanged({ reconfigure }) {
-    syncControls(controls, state, options);
+    syncControls(controls, state, options, page.run);
     writeHash();
     page.redraw = true;
     if (reconfigure) configure();
@@ -225,6 +236,23 @@ async function start() {
   function showStage(stage) {
     inspect.stage = Math.max(1, Math.min(STAGES.length, stage));
     showInspector();
+    checkLesson();
+  }
+
+  /** Check the lesson's goal against what the page shows now. */
+  function checkLesson() {
+    lessons.check({
+      frame: page.frame,
+      state,
+      diverged: page.diverged,
+      inspectorStage: inspect.active && inspect.inspection ? inspect.stage : 0,
+    });
+  }
+
+  /** Open the view a lesson looks at: Inspect mode or an output tab (else the boundary). */
+  function openLessonView(view) {
+    setInspecting(view === "inspect");
+    if (view !== "inspect") showOutputTab(view ?? "boundary");
   }
 
   function sendLayerSpace(selection) {
@@ -254,6 +282,19 @@ async function start() {
     page.redraw = true;
   }
 
+  /** Make the training point `delta` after the probe the probe, and say which it is. */
+  function probeBy(delta) {
+    if (!page.run || !page.frame) return;
+    const count = page.run.train.y.length;
+    const from = page.pendingProbe ?? page.frame.probe;
+    const index = (((from + delta) % count) + count) % count;
+    clearFieldErrors(["probe"]);
+    if (!send({ type: "probe", index })) return;
+    page.pendingProbe = index;
+    requestInspection();
+    byId("probe-announcement").textContent = describeTrainingPoint(page.run, index);
+  }
+
   /** Enable an output tab, or disable it with a title that says why (`reason`). */
   function enableTab(tab, enabled, reason) {
     const button = byId(`tab-${tab}`);
@@ -266,6 +307,7 @@ async function start() {
     change(field, value) {
       if (LIVE_FIELDS.includes(field)) {
         state[field] = value;
+        if (field === "speed" && value !== null) page.pacedSpeed = value;
         page.runs.changeLive(field, value);
         clearFieldErrors([field]);
         send({ type: "set", [field]: value });
@@ -277,8 +319,12 @@ async function start() {
         stateChanged({ reconfigure: false });
         return;
       }
-      if (field === "dataset") selectDataset(value);
-      else state[field] = value;
+      if (field === "dataset") {
+        selectDataset(value);
+        byId("link-notice").hidden = true;
+      } else {
+        state[field] = value;
+      }
       if (field === "cost" || field === "output_activation") fixOutputPairing();
       stateChanged({ reconfigure: true });
     },
@@ -319,6 +365,10 @@ async function start() {
     step() {
       send({ type: "step", epochs: 1 });
     },
+    /** Between "max" and the last paced speed: the player's fast-forward button. */
+    toggleMaxSpeed() {
+      actions.change("speed", state.speed === null ? page.pacedSpeed : null);
+    },
     reset() {
       send({ type: "reset" });
     },
@@ -353,6 +403,7 @@ async function start() {
       page.queued = [];
       page.drawn = null;
       page.hover = null;
+      page.pendingProbe = null;
       page.awaitingStatus = false;
       page.history = page.runs.start(message);
       clearFieldErrors([...CONFIG_FIELDS, "model"]);
@@ -362,6 +413,10 @@ async function start() {
         adoptConfig(message.config, message.kind);
         stateChanged({ reconfigure: false });
       }
+      syncControls(controls, state, options, message); // the data's real sizes
+      // Discretizing paints the plane's background in two tones: the line and principal
+      // components views have no background to paint.
+      byId("discretize").closest("label").hidden = message.view !== "plane";
       enableTab("confusion", message.kind !== "regression", "needs a classification problem");
       enableTab("layer-space", message.view !== "pca", "needs data with one or two inputs");
       if (byId(`tab-${page.outputTab}`).disabled) showOutputTab("boundary");
@@ -369,6 +424,10 @@ async function start() {
       inspect.inspection = null;
       requestInspection();
       showInspector();
+      hideDivergence();
+      page.diverged = false;
+      if (page.openOnReady) openLessonView(page.openOnReady);
+      page.openOnReady = null;
       setStatus(`Run ${message.run}: ${message.config.dataset}, layers ${message.layer_sizes.join("-")}`);
     },
     frame(frame) {
@@ -378,6 +437,7 @@ async function start() {
       page.history.append(frame);
       page.runs.update(frame);
       page.frame = frame;
+      if (frame.probe === page.pendingProbe) page.pendingProbe = null;
       page.queued.push(frame);
       if (page.queued.length > FRAME_QUEUE) page.queued.shift();
       const shown = inspect.inspection;
@@ -392,6 +452,11 @@ async function start() {
       page.running = message.state === "running";
       showPlaying(page.running);
       setStatus(message.message, message.state === "diverged" ? "error" : "info");
+      if (message.state === "diverged") {
+        page.diverged = true;
+        showDivergence(message.message, state, options, divergenceActions);
+        checkLesson();
+      }
     },
     inspection(message) {
       if (!inspect.active || message.run !== page.run?.run) return;
@@ -445,6 +510,29 @@ async function start() {
     },
   };
 
+  const divergenceActions = {
+    retry(learningRate) {
+      if (learningRate !== null) actions.change("learning_rate", learningRate);
+      actions.reset();
+    },
+  };
+
+  const lessons = buildLessons({
+    start(lesson) {
+      Object.assign(state, fromHash(`${lesson.hash}&lesson=${lesson.id}`, options).state);
+      lessons.show(lesson);
+      page.openOnReady = lesson.open ?? "boundary";
+      stateChanged({ reconfigure: true });
+      send({ type: "set", speed: state.speed });
+    },
+    close() {
+      state.lesson = "";
+      lessons.show(null);
+      writeHash();
+    },
+  });
+  lessons.show(lessonById(state.lesson) ?? null);
+
   const controls = buildControls(options, actions);
   const userData = new UserData(options, state, {
     send,
@@ -456,9 +544,19 @@ async function start() {
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
   const connection = new Connection(`${scheme}://${window.location.host}/ws/train`, handlers);
   syncControls(controls, state, options);
+  wireGlossary();
   writeHash();
   if (ignored.length) {
     setStatus(`Ignored unreadable settings in the link: ${ignored.join(", ")}`, "error");
+  }
+  // The status bar's next message replaces that at once; a link made on your own data needs
+  // saying where the data are chosen, until another data set is.
+  if (linkedDataset === CUSTOM) {
+    const notice = byId("link-notice");
+    notice.textContent =
+      `This link was made with drawn or uploaded data, which links do not carry: it opens ` +
+      `${state.dataset} instead. Ask for the data file (Export data) or the model file (Export model).`;
+    notice.hidden = false;
   }
 
   byId("inspect").addEventListener("click", () => setInspecting(!inspect.active));
@@ -509,7 +607,8 @@ async function start() {
 
   window.addEventListener("hashchange", () => {
     if (window.location.hash === page.writtenHash) return;
-    Object.assign(state, fromHash(window.location.hash, options).state);
+    Object.assign(state, fromHash(withLesson(window.location.hash), options).state);
+    lessons.show(lessonById(state.lesson) ?? null);
     stateChanged({ reconfigure: true });
     send({ type: "set", speed: state.speed });
   });
@@ -517,21 +616,13 @@ async function start() {
     page.redraw = true;
   });
 
-  const typing = (target) => target.closest?.("input, select, textarea, [contenteditable]");
-  document.addEventListener("keydown", (event) => {
-    if (typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (event.key === "Escape" && inspect.active) {
-      setInspecting(false);
-    } else if (event.key === " ") {
-      event.preventDefault();
-      actions.playPause();
-    } else if (event.key === "ArrowRight") {
-      event.preventDefault();
-      actions.step();
-    }
-  });
-  document.addEventListener("keyup", (event) => {
-    if (event.key === " " && !typing(event.target)) event.preventDefault();
+  wireKeyboard({
+    playPause: actions.playPause,
+    step: actions.step,
+    probeBy,
+    escape() {
+      if (inspect.active) setInspecting(false);
+    },
   });
 
   const views = {
@@ -575,7 +666,12 @@ async function start() {
         },
       }),
     );
-    timed("deltas", () => renderDeltas(views.deltas, frame));
+    timed("deltas", () =>
+      renderDeltas(views.deltas, frame, {
+        logScale: state.logDeltas,
+        onLogScale: (on) => actions.change("logDeltas", on),
+      }),
+    );
     for (const name of Object.values(TAB_VIEWS)) {
       if (name !== TAB_VIEWS[page.outputTab]) delete stats.viewMs[name];
     }
@@ -616,13 +712,16 @@ async function start() {
           legend: views.boundaryLegend,
           onProbe(index) {
             clearFieldErrors(["probe"]);
-            send({ type: "probe", index });
+            if (send({ type: "probe", index })) page.pendingProbe = index;
             requestInspection();
           },
         }),
       );
     }
-    timed("loss", () => renderLossChart(views.loss, page.history, { logScale: state.logScale }));
+    checkLesson();
+    timed("loss", () =>
+      renderLossChart(views.loss, page.history, { logScale: state.logScale, logEpochs: state.logEpochs }),
+    );
     if (views.networkLegend.dataset.direction !== state.direction) {
       views.networkLegend.dataset.direction = state.direction;
       views.networkLegend.innerHTML = NETWORK_LEGEND[state.direction];
@@ -647,9 +746,8 @@ async function start() {
   setInterval(() => {
     const framesPerSecond = ((stats.framesRendered - lastCount) * 1000) / RATE_INTERVAL_MS;
     lastCount = stats.framesRendered;
-    const epochsPerSecond = page.frame?.epochs_per_second ?? 0;
+    // Epochs per second are the header's to show: one reading, not two of different frames.
     byId("rate-line").textContent =
-      `${Math.round(epochsPerSecond)} epochs/s · ` +
       `${Math.round(framesPerSecond)} frames/s · render ${stats.lastRenderMs.toFixed(1)} ms`;
   }, RATE_INTERVAL_MS);
 

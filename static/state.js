@@ -7,8 +7,17 @@
  * can read, listing the keys it had to ignore.
  */
 
+import { LESSONS } from "./lessons.js";
+
 /** Epochs per second on offer; null asks the server to train as fast as it can. */
-export const SPEEDS = [1, 5, 20, 100, 500, null];
+export const SPEEDS = [1, 5, 10, 20, 30, 60, 100, 500, null];
+
+/**
+ * A fresh page's pace: about one epoch per frame the server sends, as TF Playground trains one
+ * step per animation frame, so a class sees the boundary form over tens of seconds. "max" is
+ * one click away (the player's fast-forward button); a link keeps its own speed.
+ */
+export const DEFAULT_SPEED = 20;
 
 /** TrainConfig fields whose change needs a new run (`configure`). */
 export const CONFIG_FIELDS = [
@@ -75,7 +84,10 @@ const HASH_FORMAT = {
   showTest: ["showTest", flag],
   discretize: ["discretize", flag],
   logScale: ["logLoss", flag],
+  logEpochs: ["logEpochs", flag],
+  logDeltas: ["logDelta", flag],
   direction: ["view", word],
+  lesson: ["lesson", word],
 };
 
 /** The state a fresh page starts from: the server's defaults, output and cost by kind. */
@@ -84,11 +96,14 @@ function defaultState(options) {
     ...structuredClone(options.defaults),
     output_activation: null,
     cost: null,
-    speed: null,
+    speed: DEFAULT_SPEED,
     showTest: false,
     discretize: false,
     logScale: false,
+    logEpochs: false,
+    logDeltas: false,
     direction: "forward",
+    lesson: "", // the lesson followed (lessons.js), "" for none
   };
 }
 
@@ -121,9 +136,13 @@ function valid(field, value, options) {
       return value === null || within(value, limits.speed);
     case "direction":
       return value === "forward" || value === "backward";
+    case "lesson":
+      return value === "" || LESSONS.some((lesson) => lesson.id === value);
     case "showTest":
     case "discretize":
     case "logScale":
+    case "logEpochs":
+    case "logDeltas":
       return typeof value === "boolean";
     default:
       return field in limits && within(value, limits[field]);

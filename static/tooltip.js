@@ -25,8 +25,26 @@ export function hideTooltip() {
 /** A number for a tooltip: four significant digits, exponent form when tiny or huge. */
 export function formatValue(value) {
   if (value === null || value === undefined || Number.isNaN(value)) return "–";
+  if (!Number.isFinite(value)) return value > 0 ? "∞" : "−∞";
   const magnitude = Math.abs(value);
   if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e4)) return value.toExponential(3);
   const text = value.toPrecision(4);
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+}
+
+/**
+ * A number for a readout or an axis: at most `digits` significant digits and no trailing
+ * zeros ("0.5", "1e-5", "1.74e+272"), so a loss that blew up stays one short word.
+ */
+export function formatCompact(value, digits = 3) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "–";
+  if (!Number.isFinite(value)) return value > 0 ? "∞" : "−∞";
+  const magnitude = Math.abs(value);
+  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e5)) {
+    const [mantissa, exponent] = value.toExponential(digits - 1).split("e");
+    return `${mantissa.includes(".") ? mantissa.replace(/\.?0+$/, "") : mantissa}e${exponent}`;
+  }
+  if (magnitude >= 10 ** digits) return Math.round(value).toLocaleString("en-US");
+  const text = value.toPrecision(digits);
   return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
 }
