@@ -165,6 +165,13 @@ def check_fits(model: MLP, run) -> None:
             f"the model's optimizer {model.optimizer.name!r} is not its run's config's "
             f"{run.model.optimizer.name!r}"
         )
+    for part in ("hidden_activation", "output_activation", "optimizer"):
+        theirs, ours = getattr(model, part), getattr(run.model, part)
+        if theirs.hyperparameters() != ours.hyperparameters():
+            raise ValueError(
+                f"the model's {part} is {theirs!r}; the playground trains with {ours!r} and "
+                "would not go on as the model did"
+            )
 
 
 # -- the script --------------------------------------------------------------------------------
@@ -260,6 +267,22 @@ def _docstring(run, model) -> list[str]:
     return [*lines, '"""']
 
 
+def _classes_with_constants(model) -> list[str]:
+    """The engine classes the script constructs (those of `_part`'s constructor calls)."""
+    parts = (model.hidden_activation, model.output_activation, model.optimizer)
+    return sorted({type(part).__name__ for part in parts if part.hyperparameters()})
+
+
+def _part(thing) -> str:
+    """An activation or update rule as the script passes it to `MLP`: its name, or its
+    constructor call when it has hyperparameters (`Momentum(mu=0.9)`)."""
+    constants = thing.hyperparameters()
+    if not constants:
+        return _literal(thing.name)
+    arguments = ", ".join(f"{key}={_literal(value)}" for key, value in constants.items())
+    return f"{type(thing).__name__}({arguments})"
+
+
 def script(run) -> str:
     """A Python script that rebuilds the run's data and model with `mlp_engine` and trains it
     for as many epochs as the run has, printing the loss curve the playground showed."""
@@ -270,7 +293,7 @@ def script(run) -> str:
         "",
         "import numpy as np",
         "",
-        "from mlp_engine import MLP",
+        f"from mlp_engine import {', '.join(['MLP', *_classes_with_constants(model)])}",
         *_data_lines(run),
         "",
         "# The data set the run trained on, and its kind of problem",
@@ -304,9 +327,9 @@ def script(run) -> str:
         f"    n_y={_literal(model.n_y)},",
         f"    learning_rate={_literal(config.learning_rate)},",
         f"    cost={_literal(config.cost)},",
-        f"    hidden_activation={_literal(config.activation)},",
-        f"    output_activation={_literal(config.output_activation)},",
-        f"    optimizer={_literal(config.optimizer)},",
+        f"    hidden_activation={_part(model.hidden_activation)},",
+        f"    output_activation={_part(model.output_activation)},",
+        f"    optimizer={_part(model.optimizer)},",
         f"    l1={_literal(rate if config.regularization == 'l1' else 0.0)},",
         f"    l2={_literal(rate if config.regularization == 'l2' else 0.0)},",
         f"    seed={_literal([config.seed, run.resets])},",
