@@ -374,9 +374,12 @@ export function syncControls(controls, state, options, run = null) {
   }
 
   syncDatasets(controls, state, options);
-  // Links carry settings, not data: while on your own data the page says so where it is read.
+  // Links carry settings and drawings that fit (state.drawn), never an upload: while on your
+  // own data that is not in the link the page says so where it is read.
   const notInLink =
-    state.dataset === CUSTOM ? ". Not in the page's link: to share it, use Export data or Export model." : "";
+    state.dataset === CUSTOM && !state.drawn
+      ? ". Not in the page's link: to share it, use Export data or Export model."
+      : "";
   byId("dataset-description").textContent = `${info.description} (${info.kind})${notInLink}`;
   syncFeatures(controls, state, info);
 

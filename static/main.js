@@ -20,6 +20,7 @@ import {
   CUSTOM,
   datasetInfo,
   DEFAULT_SPEED,
+  drawingFromLink,
   effectiveOutput,
   fitDataset,
   fromHash,
@@ -40,7 +41,7 @@ import { renderGradcheck, renderInspector, STAGES, stageHighlight } from "./insp
 import { fitSelection, renderLayerSpace } from "./layerspace.js";
 import { usesX2 } from "./sketches.js";
 import { onResize } from "./size.js";
-import { UserData } from "./userdata.js";
+import { linkedDrawingEntry, UserData } from "./userdata.js";
 
 const RENDER_SAMPLES = 600;
 const RATE_INTERVAL_MS = 1000;
@@ -77,9 +78,22 @@ function setStatus(text, kind = "info") {
   status.dataset.kind = kind;
 }
 
+/** The drawing a link carries (a `draw` message), or null. */
+async function linkedDrawing(hash) {
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  return params.get("dataset") === CUSTOM ? drawingFromLink(params.get("drawn")) : null;
+}
+
 async function start() {
   const options = await (await fetch("/api/options")).json();
-  const { state, ignored } = fromHash(withLesson(window.location.hash), options);
+  // Until the server describes a link's drawing, it is the custom data set, so that the
+  // link's `dataset=custom` reads (the picker, built from the served data sets, adds it later).
+  const drawing = await linkedDrawing(window.location.hash);
+  const linkOptions = drawing
+    ? { ...options, datasets: [...options.datasets, linkedDrawingEntry(drawing)] }
+    : options;
+  const { state, ignored } = fromHash(withLesson(window.location.hash), linkOptions);
+  if (!drawing) state.drawn = ""; // a link form that did not decode
   const linkedDataset = new URLSearchParams(window.location.hash.slice(1)).get("dataset");
   const page = {
     options,
@@ -540,7 +554,17 @@ async function start() {
     redraw() {
       page.redraw = true;
     },
+    linkChanged() {
+      stateChanged({ reconfigure: false }); // the hash, and what the page says of the link
+    },
+    linkRefused() {
+      if (state.dataset === CUSTOM) actions.change("dataset", options.defaults.dataset);
+      setCustomDataset(options, null);
+      syncControls(controls, state, options, page.run);
+      showLinkNotice("This link's drawn points could not be used (see beside the plot)");
+    },
   });
+  if (drawing) setCustomDataset(options, linkedDrawingEntry(drawing));
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
   const connection = new Connection(`${scheme}://${window.location.host}/ws/train`, handlers);
   syncControls(controls, state, options);
@@ -551,12 +575,19 @@ async function start() {
   }
   // The status bar's next message replaces that at once; a link made on your own data needs
   // saying where the data are chosen, until another data set is.
-  if (linkedDataset === CUSTOM) {
+  function showLinkNotice(what) {
     const notice = byId("link-notice");
     notice.textContent =
-      `This link was made with drawn or uploaded data, which links do not carry: it opens ` +
-      `${state.dataset} instead. Ask for the data file (Export data) or the model file (Export model).`;
+      `${what}: it opens ${state.dataset} instead. Ask for the data file (Export data) or ` +
+      `the model file (Export model).`;
     notice.hidden = false;
+  }
+  if (drawing) userData.restore(drawing);
+  else if (linkedDataset === CUSTOM) {
+    showLinkNotice(
+      "This link was made with uploaded data, or more drawn points than a link holds, which " +
+        "links do not carry",
+    );
   }
 
   byId("inspect").addEventListener("click", () => setInspecting(!inspect.active));
@@ -605,11 +636,19 @@ async function start() {
     },
   });
 
-  window.addEventListener("hashchange", () => {
+  window.addEventListener("hashchange", async () => {
     if (window.location.hash === page.writtenHash) return;
-    Object.assign(state, fromHash(withLesson(window.location.hash), options).state);
+    const hash = window.location.hash;
+    const drawn = new URLSearchParams(hash.slice(1)).get("drawn");
+    // A new drawing is sent first; its `data` answer starts the run.
+    const newDrawing = drawn !== state.drawn ? await linkedDrawing(hash) : null;
+    if (newDrawing) setCustomDataset(options, linkedDrawingEntry(newDrawing));
+    const heldLink = state.drawn; // the data's, unless the hash brings a new drawing
+    Object.assign(state, fromHash(withLesson(hash), options).state);
+    if (!newDrawing) state.drawn = heldLink;
     lessons.show(lessonById(state.lesson) ?? null);
-    stateChanged({ reconfigure: true });
+    if (newDrawing) userData.restore(newDrawing);
+    stateChanged({ reconfigure: !newDrawing });
     send({ type: "set", speed: state.speed });
   });
   onResize(() => {

@@ -57,6 +57,11 @@ const flag = {
   read: (text) => (text === "true" ? true : text === "false" ? false : undefined),
   write: String,
 };
+/** A drawing's link form (`drawingToLink`), checked for its shape only: decoding is async. */
+const drawnLink = {
+  read: (text) => (isDrawnLink(text) ? text : undefined),
+  write: (value) => value,
+};
 const speed = {
   read: (text) => (text === "max" ? null : Number(text)),
   write: (value) => (value === null ? "max" : String(value)),
@@ -88,6 +93,7 @@ const HASH_FORMAT = {
   logDeltas: ["logDelta", flag],
   direction: ["view", word],
   lesson: ["lesson", word],
+  drawn: ["drawn", drawnLink],
 };
 
 /** The state a fresh page starts from: the server's defaults, output and cost by kind. */
@@ -104,6 +110,8 @@ function defaultState(options) {
     logDeltas: false,
     direction: "forward",
     lesson: "", // the lesson followed (lessons.js), "" for none
+    // No `drawn`: the link form of the drawing the server holds (drawingToLink) is the data's,
+    // set by userdata.js, and a hash without one (a lesson's) leaves it as it is.
   };
 }
 
@@ -138,6 +146,8 @@ function valid(field, value, options) {
       return value === "forward" || value === "backward";
     case "lesson":
       return value === "" || LESSONS.some((lesson) => lesson.id === value);
+    case "drawn":
+      return typeof value === "string";
     case "showTest":
     case "discretize":
     case "logScale":
@@ -155,10 +165,12 @@ export const CUSTOM = "custom";
 /**
  * Make `entry` the options' `custom` dataset (it is not served: the page adds it once the
  * server has answered a `draw` or `upload_csv`): {name: "custom", source: "custom", kind,
- * n_inputs, n_samples, description, plane (drawn points: the features apply), classes}.
+ * n_inputs, n_samples, description, plane (drawn points: the features apply), classes};
+ * null removes it.
  */
 export function setCustomDataset(options, entry) {
-  options.datasets = [...options.datasets.filter((d) => d.name !== CUSTOM), entry];
+  const others = options.datasets.filter((d) => d.name !== CUSTOM);
+  options.datasets = entry ? [...others, entry] : others;
 }
 
 /** Whether the dataset's samples are points of the input plane, which the features map. */
@@ -183,9 +195,11 @@ export function fitDataset(state, options) {
   if (state.features.length === 0) state.features = ["x1"];
 }
 
-/** The URL hash (without '#') that restores `state`. */
+/** The URL hash (without '#') that restores `state`. The drawing goes with the custom data
+ * set only, and only when it fits the link's budget. */
 export function toHash(state) {
   return Object.entries(HASH_FORMAT)
+    .filter(([field]) => field !== "drawn" || (state.dataset === CUSTOM && Boolean(state.drawn)))
     .map(([field, [key, codec]]) => `${key}=${codec.write(state[field])}`)
     .join("&");
 }
@@ -240,4 +254,116 @@ export function validCosts(state, options) {
 export function validOutputs(state, options) {
   const { cost } = effectiveOutput(state, options);
   return options.costs[datasetInfo(state, options).kind][cost] ?? [];
+}
+
+// -- drawn points in a link ------------------------------------------------------------------
+
+/**
+ * Characters of the hash a drawing may take. Browsers take far longer URLs (Chromium 2 MB),
+ * but a link is pasted into mail, chats and course pages, whose previews and length limits
+ * start to bite around 8 KB; 8,000 characters hold about 1,500 scattered points of two
+ * classes, more than a hand draws, and a generated set of 500 edited in draw mode. A larger drawing is not
+ * put in the link, which then opens with the notice that the data are not in it.
+ */
+export const DRAWN_LINK_BUDGET = 8000;
+/** The link form's version, before a dot: a later form gets a new one, and "1." stays read. */
+const DRAWN_LINK_VERSION = "1";
+const DRAWN_LINK_PATTERN = /^1\.[A-Za-z0-9_-]+$/;
+/** Drawn coordinates and targets are kept in thousandths (finer than a click: a pixel of the
+ * plot is about 0.05), so a link carries them as integers and brings back the same values. */
+const DRAWN_SCALE = 1000;
+const DRAWN_KINDS = ["binary", "multiclass", "regression"];
+
+/** Whether `text` has the shape of a drawing's link form (only decoding tells the rest). */
+const isDrawnLink = (text) =>
+  typeof text === "string" && DRAWN_LINK_PATTERN.test(text) && text.length <= DRAWN_LINK_BUDGET;
+
+/** A coordinate or target as drawings keep it: in thousandths. */
+export const roundDrawn = (value) => Math.round(value * DRAWN_SCALE) / DRAWN_SCALE;
+
+/** `bytes` through a (de)compression stream. */
+async function pipeBytes(bytes, transform) {
+  const stream = new Blob([bytes]).stream().pipeThrough(transform);
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function toBase64Url(bytes) {
+  let text = "";
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text) {
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+/**
+ * A `draw` message's points in link form, or null if they do not fit DRAWN_LINK_BUDGET (or
+ * a value does not fit the form). The form: "1." and the base64url of the deflate-raw of
+ * kind (u8: binary, multiclass, regression), n_classes (u8), then the points column by
+ * column, little-endian: x1 and x2 in thousandths (int16), the labels (u8 classes, or int32
+ * thousandths of a target). Columns compress better than points.
+ */
+export async function drawingToLink({ x, y, kind, n_classes: nClasses }) {
+  const n = x.length;
+  const regression = kind === "regression";
+  const bytes = new Uint8Array(2 + n * 4 + n * (regression ? 4 : 1));
+  const view = new DataView(bytes.buffer);
+  view.setUint8(0, DRAWN_KINDS.indexOf(kind));
+  view.setUint8(1, nClasses);
+  const scaled = (value, limit) => {
+    const integer = Math.round(value * DRAWN_SCALE);
+    return Math.abs(integer) <= limit ? integer : NaN;
+  };
+  let offset = 2;
+  for (const column of [0, 1]) {
+    for (const point of x) {
+      const value = scaled(point[column], 0x7fff);
+      if (Number.isNaN(value)) return null;
+      view.setInt16(offset, value, true);
+      offset += 2;
+    }
+  }
+  for (const label of y) {
+    if (regression) {
+      const value = scaled(label, 0x7fffffff);
+      if (Number.isNaN(value)) return null;
+      view.setInt32(offset, value, true);
+      offset += 4;
+    } else {
+      view.setUint8(offset, label);
+      offset += 1;
+    }
+  }
+  const packed = await pipeBytes(bytes, new CompressionStream("deflate-raw"));
+  const link = `${DRAWN_LINK_VERSION}.${toBase64Url(packed)}`;
+  return link.length <= DRAWN_LINK_BUDGET ? link : null;
+}
+
+/** The `draw` message a link form holds (`drawingToLink`), or null if it holds none. The
+ * server checks the points as it checks any drawing (plane range, classes, count). */
+export async function drawingFromLink(link) {
+  if (!isDrawnLink(link)) return null;
+  let bytes;
+  try {
+    const packed = fromBase64Url(link.slice(DRAWN_LINK_VERSION.length + 1));
+    bytes = await pipeBytes(packed, new DecompressionStream("deflate-raw"));
+  } catch {
+    return null;
+  }
+  if (bytes.length < 2) return null;
+  const view = new DataView(bytes.buffer);
+  const kind = DRAWN_KINDS[view.getUint8(0)];
+  const regression = kind === "regression";
+  const perPoint = 4 + (regression ? 4 : 1);
+  const n = (bytes.length - 2) / perPoint;
+  if (!kind || !Number.isInteger(n)) return null;
+  const int16 = (i) => view.getInt16(2 + 2 * i, true) / DRAWN_SCALE;
+  const labelAt = 2 + 4 * n;
+  const x = Array.from({ length: n }, (_, i) => [int16(i), int16(n + i)]);
+  const y = Array.from({ length: n }, (_, i) =>
+    regression ? view.getInt32(labelAt + 4 * i, true) / DRAWN_SCALE : view.getUint8(labelAt + i),
+  );
+  return { type: "draw", x, y, kind, n_classes: view.getUint8(1) };
 }

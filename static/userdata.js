@@ -17,7 +17,7 @@
 import { classColor, css } from "./colors.js";
 import { clearFieldErrors, errorSlot, errorText, showFieldError } from "./errors.js";
 import { element } from "./fields.js";
-import { CUSTOM, trainCount } from "./state.js";
+import { CUSTOM, drawingToLink, roundDrawn, trainCount } from "./state.js";
 import { planeInputs } from "./sketches.js";
 
 /** The draw mode's kinds of data: [value, text, kind, number of classes]. */
@@ -39,9 +39,15 @@ function megabytes(bytes) {
   return `${(bytes / 1e6).toFixed(bytes < 1e6 ? 2 : 1)} MB`;
 }
 
-/** The fields of one CSV line, with the reader's delimiter (the most frequent of , ; tab). */
+/**
+ * The fields of one CSV line, with the reader's delimiter (mlp_engine.tabular._delimiter: the
+ * most frequent of , ; tab outside double quotes, comma on a tie). The page guesses the
+ * columns itself because the server's parse (the `data` answer's columns) comes only for a
+ * file it took: a file refused for its label column must still offer the others.
+ */
 function splitLine(line) {
-  const count = (c) => line.split(c).length - 1;
+  const unquoted = line.split('"').filter((_, i) => i % 2 === 0).join("");
+  const count = (c) => unquoted.split(c).length - 1;
   const delimiter = [",", ";", "\t"].reduce((best, c) => (count(c) > count(best) ? c : best));
   const fields = [];
   let field = "";
@@ -81,10 +87,30 @@ function describe(info) {
   return `${info.name}: ${plural(info.n_rows, "row")}, ${plural(info.n_inputs, "input")}, ${label}`;
 }
 
+/** The options' `custom` entry for a drawing (a `draw` message) the server has not described
+ * yet: the one a link brings, until the server's `data` answer replaces it. */
+export function linkedDrawingEntry(message) {
+  const nClasses = message.kind === "regression" ? 0 : message.n_classes;
+  const n = message.x.length;
+  const info = { source: "drawn", n_rows: n, kind: message.kind, classes: Array(nClasses) };
+  return {
+    name: CUSTOM,
+    source: CUSTOM,
+    kind: message.kind,
+    n_inputs: 2,
+    n_samples: n,
+    plane: true,
+    description: `${describe(info)} (from the link)`,
+    points: message.x.map(([x1, x2], i) => [x1, x2, message.y[i]]),
+  };
+}
+
 /**
  * The user's data and its controls. `hooks`: send(message) (false while disconnected),
  * useData(entry, choose) (make `entry` the options' custom dataset and, if `choose`, the
- * chosen one, which configures a run), redraw() (the views need drawing again).
+ * chosen one, which configures a run), redraw() (the views need drawing again),
+ * linkChanged() (state.drawn, the drawing's link form, changed), linkRefused() (the server
+ * refused the drawing a link brought: the page holds no data of its own).
  */
 export class UserData {
   constructor(options, state, hooks) {
@@ -95,6 +121,8 @@ export class UserData {
     this.drawing = { points: [], labels: [], kind: "binary", nClasses: 2 };
     this.file = null; // the chosen CSV: {name, text, columns, label, kind}
     this.held = null; // the last drawing or upload the server took: its custom data
+    this.fromLink = null; // the drawing a link brought, until the server refuses it
+    this.tooLargeForLink = false; // the drawing the server holds is over the link's budget
     this.waiting = []; // sent, not answered yet, oldest first: {message, choose}
     this.run = null;
     this.mode = false;
@@ -206,7 +234,10 @@ export class UserData {
   /** The server's `data` answer: the custom data set it now holds. */
   received(info) {
     const sent = this.waiting.shift();
-    if (sent) this.held = sent.message;
+    if (sent) {
+      this.held = sent.message;
+      this.linkHeld();
+    }
     const drawn = sent?.message.type === "draw" ? sent.message : null;
     const entry = {
       name: CUSTOM,
@@ -222,12 +253,49 @@ export class UserData {
     this.hooks.useData(entry, Boolean(sent?.choose) && this.waiting.length === 0);
   }
 
+  /** Put the drawing the server holds in the link (state.drawn), if it fits the budget; an
+   * upload never goes in a link. Compressing takes a moment: a newer answer wins. */
+  async linkHeld() {
+    const held = this.held;
+    this.state.drawn = "";
+    this.hooks.linkChanged();
+    const link = held.type === "draw" ? await drawingToLink(held) : null;
+    if (this.held !== held) return;
+    this.tooLargeForLink = held.type === "draw" && !link;
+    this.syncTools();
+    if (link) {
+      this.state.drawn = link;
+      this.hooks.linkChanged();
+    }
+  }
+
+  /** Make a link's drawing (a `draw` message) the page's and send it, to train on once the
+   * server has it; before the connection opens, `resend` sends it. */
+  restore(message) {
+    this.drawing = {
+      points: message.x.map((point) => [...point]),
+      labels: [...message.y],
+      kind: message.kind,
+      nClasses: message.kind === "regression" ? 0 : message.n_classes,
+    };
+    this.held = message;
+    this.fromLink = message;
+    this.version += 1;
+    this.syncTools();
+    this.submit(message, true);
+  }
+
   /** Show a server error about a drawing or an upload beside its control; false if it is
    * about something else. */
   failed(error) {
     const about = error.details?.[0]?.loc?.[0];
     if (error.code !== "bad_data" && !["draw", "upload_csv"].includes(about)) return false;
     const sent = this.waiting.shift();
+    if (sent && sent.message === this.fromLink) {
+      this.held = null;
+      this.fromLink = null;
+      this.hooks.linkRefused();
+    }
     const field = (sent?.message.type ?? about) === "draw" ? "draw" : "upload";
     showFieldError(field, errorText(error, null));
     return true;
@@ -277,7 +345,7 @@ export class UserData {
     this.targetInput.addEventListener("change", () => {
       const value = Number(this.targetInput.value);
       if (this.targetInput.value.trim() === "" || !Number.isFinite(value)) return;
-      this.target = Math.max(TARGET_RANGE[0], Math.min(TARGET_RANGE[1], value));
+      this.target = roundDrawn(Math.max(TARGET_RANGE[0], Math.min(TARGET_RANGE[1], value)));
       this.targetInput.value = String(this.target);
     });
     this.targetField = element("span", { class: "draw-target" }, [
@@ -336,9 +404,11 @@ export class UserData {
   startDrawing() {
     const run = this.run;
     if (!run || run.source !== "generated" || run.view !== "plane") return;
+    // In thousandths, as clicks add them, so that a link brings back the very same points.
+    const regression = run.kind === "regression";
     this.drawing = {
-      points: [...run.train.x, ...run.test.x].map(([x1, x2]) => [x1, x2]),
-      labels: [...run.train.y, ...run.test.y],
+      points: [...run.train.x, ...run.test.x].map(([x1, x2]) => [roundDrawn(x1), roundDrawn(x2)]),
+      labels: [...run.train.y, ...run.test.y].map((label) => (regression ? roundDrawn(label) : label)),
       kind: run.kind,
       nClasses: run.kind === "regression" ? 0 : run.classes.length,
     };
@@ -403,6 +473,9 @@ export class UserData {
     );
     this.removeButton.setAttribute("aria-pressed", String(this.removing));
     this.count.textContent = plural(points.length, "point");
+    this.count.title = this.tooLargeForLink
+      ? "Too many points for a link: a copied link opens without them"
+      : "";
   }
 
   /** How many more points the drawing needs to split into training and test samples. */
@@ -446,9 +519,8 @@ export class UserData {
       return;
     }
     const label = this.drawing.kind === "regression" ? this.target : this.drawClass;
-    const round = (v) => Math.round(v * 1000) / 1000;
     this.edit(() => {
-      this.drawing.points.push([round(x1), round(x2)]);
+      this.drawing.points.push([roundDrawn(x1), roundDrawn(x2)]);
       this.drawing.labels.push(label);
     });
   }
