@@ -61,7 +61,7 @@ def measure(url: str, seconds: float) -> dict:
         )
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(url)
-        page.wait_for_function("window.playground?.stats?.framesRendered > 0")
+        page.wait_for_function("() => window.playground?.stats?.framesRendered > 0")
         page.get_by_test_id("play-pause").click()
         time.sleep(WARM_UP)
         start = page.evaluate(STATS)

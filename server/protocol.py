@@ -267,8 +267,8 @@ class Gradcheck(_Strict):
 
 class LayerSpace(_Strict):
     """Show how hidden layer `layer` (0 is the first hidden layer) maps the input plane:
-    from now on every frame carries `layer_space_points` and `layer_space_grid` for its
-    neurons `neurons[0]` and `neurons[1]`. `layer` null turns the view off.
+    from now on every frame carries `layer_space_points` for its neurons `neurons[0]` and
+    `neurons[1]`. `layer` null turns the view off.
 
     A new configure or reset keeps the choice while it still fits the network and drops it
     silently when not.
@@ -394,11 +394,14 @@ class Points(BaseModel):
 
 
 class Grid(BaseModel):
-    """The input plane the frames' `output` and `neurons` arrays are sampled on.
+    """The input plane the page draws the network's output and its neurons' maps on: it runs
+    the frame's W and b over these points itself (as TF Playground does), so frames carry no
+    grid.
 
     2-D data: `resolution` x `resolution` points, x1 along columns from `x_range[0]` to
     `x_range[1]`, x2 along rows from `y_range[0]` to `y_range[1]`. 1-D data: `resolution` points
-    along x1 (`y_range` is null). Neuron thumbnails use `thumbnail` points per side.
+    along x1 (`y_range` is null). Neuron thumbnails use `thumbnail` of those points per side,
+    evenly spread. Plane data go in through the config's features; tabular data as they are.
     """
 
     x_range: tuple[float, float]
@@ -431,6 +434,10 @@ class Ready(BaseModel):
         "input features map; else tabular data (real or uploaded), which go in as their columns"
     )
     layer_sizes: list[int] = Field(description="[n_x, hidden widths..., n_y]")
+    activations: list[dict] = Field(
+        description="each weight layer's activation in the engine's JSON form, e.g. "
+        '{"name": "leaky_relu", "alpha": 0.01}: what the page applies when it draws'
+    )
     metric: Literal["accuracy", "r2"]
     view: Literal["plane", "line", "pca"]
     explained_variance: list[float] | None = None
@@ -465,7 +472,10 @@ class ExportFile(BaseModel):
 
 
 class History(BaseModel):
-    """Every epoch since the previous frame, so that a loss curve has no gaps.
+    """The epochs since the previous frame that a loss curve needs, in order: all of them when
+    they are few (8 or fewer), else the last one and those of the lowest and
+    highest training and test loss (and the first whose loss overflowed), so that the curve
+    has no gaps and no spike is hidden. The server keeps every epoch's losses.
 
     A loss that overflowed to infinity is null (JSON has no infinity).
     """
@@ -501,20 +511,16 @@ class Frame(BaseModel):
 
     Arrays per layer: W, b; dW, db (gradient of the whole training set's cost); z, a, delta
     (the probe sample's); mean_abs_delta (each neuron's mean |delta| over the training set).
-    Arrays of the network: input (the probe's a^0), output (a^L over the grid: shape
-    (resolution, resolution, n_y), or (resolution, n_y) for 1-D data) and, per hidden layer,
-    neurons (each neuron's a over the thumbnail grid: (n_h, thumbnail, thumbnail)); the
-    "pca" view has no grid and neither array. train_predicted and test_predicted: each
+    Arrays of the network: input (the probe's a^0). The output over the plane and the
+    neurons' maps are the page's to compute from W and b over `ready.grid` (see `Grid`).
+    train_predicted and test_predicted: each
     sample's predicted class index, or its prediction (regression). Classification only:
     confusion_train and confusion_test, (k, k) counts of samples of true class i (row)
     predicted as class j (column).
 
-    While a `layer_space` view is on (`layer_space` says which), two arrays of its hidden
+    While a `layer_space` view is on (`layer_space` says which), one array of its hidden
     layer: layer_space_points, (n_train, 2), every training point's activations of the two
-    neurons; layer_space_grid, (22, 50, 2), the images under them of 11 lines x2 = c (first,
-    c rising from y_range[0] to y_range[1]) and then 11 lines x1 = c (c rising across
-    x_range), each sampled at 50 points from the range's start to its end; for 1-D data
-    (1, 50, 2), the image of the x1 axis.
+    neurons (the page maps the plane's grid lines itself, as it draws the boundary).
     """
 
     type: Literal["frame"] = "frame"

@@ -20,7 +20,10 @@ holding its dense arrays (little-endian float32, laid out as its `arrays` say). 
 `configure` first; the server answers `ready` and the run's first frame (epoch 0). An `error`
 never closes the connection: the session stays as it was and keeps working. Frames go out at
 most about 30 times a second and always carry the latest state; the epochs trained between two
-frames are all in the second one's `history`, so a loss curve has no gaps.
+frames are summed up in the second one's `history` (the last, the lowest and the highest
+losses), so a loss curve has no gaps and hides no spike. The page draws the decision boundary
+and the neurons' maps itself, from the frame's weights over the `ready` message's `grid`: a
+frame is a few kilobytes.
 
 REST: `GET /api/health`, `GET /api/options` (datasets and their kinds, features, activations,
 costs with their valid output activations, optimisers, regularisations, the learning-rate and
@@ -178,6 +181,7 @@ SERVER_EXAMPLES = {
         "classes": ["0", "1"],
         "plane": True,
         "layer_sizes": [2, 4, 2, 1],
+        "activations": [{"name": "tanh"}, {"name": "tanh"}, {"name": "sigmoid"}],
         "metric": "accuracy",
         "view": "plane",
         "explained_variance": None,
@@ -198,15 +202,18 @@ SERVER_EXAMPLES = {
         "epochs_per_second": 1210.5,
         "probe": 0,
         "layer_space": {"layer": 0, "neurons": [0, 2]},
-        "history": {"epoch": [41, 42], "train_loss": [0.22, 0.21], "test_loss": [0.25, 0.24]},
+        "history": {
+            "epoch": [28, 35, 42],
+            "train_loss": [0.23, 0.26, 0.21],
+            "test_loss": [0.27, 0.25, 0.24],
+        },
         "arrays": [
             {"name": "input", "layer": None, "shape": [2], "offset": 0},
             {"name": "W", "layer": 0, "shape": [4, 2], "offset": 2},
             {"name": "...", "layer": 0, "shape": [], "offset": 10},
-            {"name": "layer_space_points", "layer": 0, "shape": [250, 2], "offset": 12480},
-            {"name": "layer_space_grid", "layer": 0, "shape": [22, 50, 2], "offset": 12980},
+            {"name": "layer_space_points", "layer": 0, "shape": [250, 2], "offset": 574},
         ],
-        "n_bytes": 60720,
+        "n_bytes": 4296,
     },
     "Inspection": INSPECTION_EXAMPLE,
     "GradcheckReport": {

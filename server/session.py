@@ -2,10 +2,11 @@
 
 The model belongs to the worker thread alone. The websocket handler hands it commands through
 a queue; the worker answers through an `Outbox`, whose frame slot holds at most one frame: a
-new frame is built only once the last one has been taken, and the epochs trained meanwhile
-travel in its `history`. A slow client therefore slows the frame rate, never training, and
-never makes the server buffer without bound: the control messages waiting for it are capped in
-count and in bytes, and the commands waiting for the worker in count.
+new frame is built only once the last one has been taken, and its `history` sums up the
+epochs trained meanwhile (the run keeps them all: `server.history`). A slow client therefore
+slows the frame rate, never training, and never makes the server buffer without bound: the
+control messages waiting for it are capped in count and in bytes, and the commands waiting for
+the worker in count.
 
 When the client goes, `close` stops the work at once: between epochs, between the parameters
 of a gradient check, and before any command still queued (those are dropped, not run). The
@@ -26,11 +27,13 @@ import numpy as np
 
 from mlp_engine import MLP, TrainingDiverged
 from mlp_engine.inspection import GradientCheckStopped, gradient_check, trace
+from mlp_engine.operations import spec
 
 from . import protocol
 from .data import CustomData, NoCustomData, RunData, csv_data, drawn_data, run_data
 from .export import check_fits, export_file, imported_run
-from .frames import InputGrid, input_grid, network_arrays
+from .frames import input_grid, network_arrays
+from .history import LossHistory
 from .protocol import TrainConfig
 
 STOP = object()
@@ -96,6 +99,11 @@ class Outbox:
                 self._control.clear()  # the connection closes: nobody will read them
                 self._call_on_loop(self.overflow.set)
                 return
+            if self._frame is not None:
+                # A frame put before this message goes out before it: a run's last frame
+                # must not follow the next run's `ready`.
+                self._control.append(self._frame)
+                self._frame = None
             self._control.append((text, None))
             self.pending_bytes += len(text)
         self._call_on_loop(self._ready.set)
@@ -116,8 +124,9 @@ class Outbox:
         self._call_on_loop(self._ready.set)
 
     async def take(self) -> list[tuple[str, bytes | None]]:
-        """Wait for messages; return the pending control messages (payload None), then the
-        frame if any. The sender reports each control message written with `sent`."""
+        """Wait for messages; return them in the order they were put (a control message has
+        payload None; a frame that a control message followed keeps its place), then the
+        newest frame if any. The sender reports each control message written with `sent`."""
         await self._ready.wait()
         with self._lock:
             self._ready.clear()
@@ -143,8 +152,7 @@ class Run:
     Y_test: np.ndarray
     data: RunData
     custom: CustomData | None  # the session's own data set, when the run trains on it
-    grid: InputGrid | None  # None for data shown on principal components
-    display: MLP  # the model's float32 twin, for the grid (see frames.network_arrays)
+    grid: protocol.Grid | None  # the plane the page draws on; None for principal components
     frame_model: MLP  # a float64 twin that frames are computed on, from a copy of the weights
     resets: int = 0
     epoch: int = 0
@@ -152,7 +160,7 @@ class Run:
     #: what is "learning_rate", "l1", "l2" (where None), or "W" / "b" (where: layer and entry).
     changes: list[tuple] = field(default_factory=list)
     imported_at: int | None = None  # the epoch of the model file the run began from
-    history: dict = field(default_factory=lambda: {"epoch": [], "train_loss": [], "test_loss": []})
+    history: LossHistory = field(default_factory=LossHistory)
 
 
 #: Commands refused once the run's compute budget is spent. The others are cheap, or begin a
@@ -548,9 +556,7 @@ class TrainingSession:
             return
         run.epoch += 1
         test_loss = run.model.loss(run.X_test, run.Y_test)
-        run.history["epoch"].append(run.epoch)
-        run.history["train_loss"].append(_finite(train_loss))
-        run.history["test_loss"].append(_finite(test_loss))
+        run.history.append(run.epoch, _loss(train_loss), _loss(test_loss))
         now = time.perf_counter()
         self._rate_window.append(now)
         if self.speed is not None:
@@ -578,13 +584,12 @@ class TrainingSession:
             run=self.run,
             theta=self.run.model.theta.copy(),
             epoch=self.run.epoch,
-            history=self.run.history,
+            history=self.run.history.take_summary(),
             state=self.state,
             probe=self.probe,
             epochs_per_second=self._epochs_per_s(),
             layer_space=self.layer_space,
         )
-        self.run.history = {"epoch": [], "train_loss": [], "test_loss": []}
         self._dirty = False
         if in_background:
             self.frames.submit(job)
@@ -642,7 +647,6 @@ def build_run(
         data=data,
         custom=custom if config.source == "custom" else None,
         grid=input_grid(config, data),
-        display=model.copy(np.float32),
         frame_model=model.copy(),
     )
 
@@ -664,12 +668,13 @@ def ready_message(run: Run) -> dict:
         classes=list(data.classes),
         plane=data.plane,
         layer_sizes=[model.n_x, *model.n_h, model.n_y],
+        activations=[spec(layer.activation) for layer in model.sequential],
         metric="accuracy" if model.is_classifier else "r2",
         view=data.view,
         explained_variance=data.explained_variance,
         train=_points(data.shown_train, data.y_train),
         test=_points(data.shown_test, data.y_test),
-        grid=run.grid.grid if run.grid else None,
+        grid=run.grid,
     ).model_dump(mode="json")
 
 
@@ -680,7 +685,7 @@ class FrameJob:
     run: Run
     theta: np.ndarray
     epoch: int
-    history: dict
+    history: protocol.History  # the epochs since the last frame that the loss chart needs
     state: str
     probe: int
     epochs_per_second: float
@@ -758,7 +763,7 @@ def frame_message(job: FrameJob) -> tuple[dict, bytes]:
         epochs_per_second=round(job.epochs_per_second, 1),
         probe=probe,
         layer_space=layer_space,
-        history=protocol.History(**job.history),
+        history=job.history,
         arrays=arrays.specs,
         n_bytes=len(payload),
     )
@@ -820,3 +825,8 @@ def layer_space_problem(run: Run, layer: int, neurons) -> str | None:
 
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
+
+
+def _loss(value: float | None) -> float:
+    """A loss for the history: NaN where the engine gave none."""
+    return math.nan if value is None else value

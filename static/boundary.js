@@ -20,6 +20,7 @@
  */
 
 import { frameArray, layerSizes } from "./connection.js";
+import { planePictures } from "./forward.js";
 import {
   activationDomain,
   BLUE,
@@ -272,8 +273,8 @@ function build(element, run, view, draw) {
 }
 
 /** One output unit's values over the grid (the whole array for a single output). */
-function outputColumn(frame, j) {
-  const { data, shape } = frameArray(frame, "output");
+function outputColumn(frame, run, j) {
+  const { data, shape } = planePictures(frame, run).output;
   const nY = shape[shape.length - 1];
   if (nY === 1) return data;
   return Float32Array.from({ length: data.length / nY }, (_, i) => data[i * nY + j]);
@@ -303,7 +304,7 @@ function nodePicture(frame, run, hover) {
   }
   if (column === sizes.length - 1) {
     if (sizes.at(-1) === 1) return null;
-    const values = outputColumn(frame, index);
+    const values = outputColumn(frame, run, index);
     return {
       values,
       side: run.grid.resolution,
@@ -312,7 +313,7 @@ function nodePicture(frame, run, hover) {
       title: `Output ${index}: the probability of ${className(run, index)}`,
     };
   }
-  const { data, shape } = frameArray(frame, "neurons", column - 1);
+  const { data, shape } = planePictures(frame, run).neurons[column - 1];
   const size = shape.slice(1).reduce((a, b) => a * b, 1);
   const values = data.subarray(index * size, (index + 1) * size);
   return {
@@ -374,11 +375,11 @@ function paintLine(draw, frame, area, run, hovered) {
     return;
   }
   if (run.kind !== "multiclass") {
-    drawCurve(draw, outputColumn(frame, 0), area, run, { color: "#222", width: 2.5 });
+    drawCurve(draw, outputColumn(frame, run, 0), area, run, { color: "#222", width: 2.5 });
     return;
   }
   for (let k = 0; k < layerSizes(frame).at(-1); k++) {
-    drawCurve(draw, outputColumn(frame, k), area, run, { color: css(classColor(k)), width: 2 });
+    drawCurve(draw, outputColumn(frame, run, k), area, run, { color: css(classColor(k)), width: 2 });
   }
 }
 
@@ -450,7 +451,7 @@ function paintPlane(draw, frame, area, figure, context, hovered) {
     return;
   }
   const resolution = run.grid.resolution;
-  const output = frameArray(frame, "output").data;
+  const output = planePictures(frame, run).output.data;
   if (run.kind === "multiclass") {
     paintClasses(image, output, resolution, layerSizes(frame).at(-1), context.discretize);
   } else {
@@ -508,7 +509,7 @@ function showValueAt(element, event) {
   const n = run.grid.resolution;
   const cell = (v, [low, high]) =>
     Math.max(0, Math.min(n - 1, Math.round(((v - low) / (high - low)) * (n - 1))));
-  const { data, shape } = frameArray(frame, "output");
+  const { data, shape } = planePictures(frame, run).output;
   const nY = shape[shape.length - 1];
   const column = cell(at.x, run.grid.x_range);
   const where = view === "line" ? column : cell(at.y, run.grid.y_range) * n + column;

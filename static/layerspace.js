@@ -6,11 +6,13 @@
  * come apart.
  *
  * Once the page has sent `layer_space`, each frame names the view in `layer_space` and carries
- * `layer_space_points` (n_train, 2) and `layer_space_grid` (lines, points, 2) for that hidden
- * layer: 11 lines x2 = c, then 11 lines x1 = c (one line, the x1 axis, for 1-D data).
+ * `layer_space_points` (n_train, 2) for that hidden layer; the grid lines' images (11 lines
+ * x2 = c, then 11 lines x1 = c; one line, the x1 axis, for 1-D data) come from the frame's
+ * weights through forward.js, as the decision boundary does.
  */
 
 import { frameArray } from "./connection.js";
+import { lineImages } from "./forward.js";
 import { classColor, css, scaleColor } from "./colors.js";
 import { elementSize } from "./size.js";
 
@@ -204,7 +206,7 @@ export function renderLayerSpace(element, frame, context) {
   const current =
     shown?.layer === selection.layer && shown.neurons.every((i, k) => i === selection.neurons[k]);
   const points = current && frameArray(frame, "layer_space_points", shown.layer);
-  const grid = current && frameArray(frame, "layer_space_grid", shown.layer);
+  const grid = current && lineImages(frame, run, shown.layer, shown.neurons);
   if (!points || !grid) {
     element.dataset.points = "0";
     drawMessage(draw, side, side, "Waiting for the server…");

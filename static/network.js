@@ -2,15 +2,16 @@
  * The network graph: one column of nodes per layer, the weights as edges between them.
  *
  * `renderNetwork(element, frame, context)` draws what the frame says. Each node shows its own
- * output over the input plane (the frame's `neurons`; the input features' maps are their
- * formulas; the outputs are sampled from `output`), its border the probe sample's a (forward)
- * or delta (backward), and a small square its bias b (or dC/db). Edges take the sign of w (or
- * dC/dw) for colour and its size for width. The DOM is built once per network shape and only
- * recoloured afterwards. The backprop inspector lights up the nodes and edges its stage
- * touches (`context.highlight`); everything else fades.
+ * output over the input plane (the hidden and output nodes' from the frame's W and b through
+ * forward.js, the input features' from their formulas), its border the probe sample's a
+ * (forward) or delta (backward), and a small square its bias b (or dC/db). Edges take the
+ * sign of w (or dC/dw) for colour and its size for width. The DOM is built once per network
+ * shape and only recoloured afterwards. The backprop inspector lights up the nodes and edges
+ * its stage touches (`context.highlight`); everything else fades.
  */
 
 import { frameArray, layerSizes } from "./connection.js";
+import { planePictures, spread } from "./forward.js";
 import {
   activationDomain,
   BLUE,
@@ -229,14 +230,9 @@ function allLayers(frame, name, nLayers) {
   return values;
 }
 
-/** Indices of `count` evenly spread points among `n` (the server's thumbnail sampling). */
-function spread(n, count) {
-  return Array.from({ length: count }, (_, i) => Math.round((i * (n - 1)) / (count - 1)));
-}
-
 /** One output neuron's values on the thumbnail grid, sampled from the full-resolution output. */
 function outputThumbnail(frame, run, j) {
-  const { data, shape } = frameArray(frame, "output");
+  const { data, shape } = planePictures(frame, run).output;
   const side = run.grid.thumbnail;
   const picks = spread(run.grid.resolution, side);
   const nY = shape[shape.length - 1];
@@ -254,7 +250,7 @@ function outputThumbnail(frame, run, j) {
 /** The thumbnail values of node j in column c > 0. */
 function nodeMap(frame, run, c, j, nColumns) {
   if (c === nColumns - 1) return outputThumbnail(frame, run, j);
-  const { data, shape } = frameArray(frame, "neurons", c - 1);
+  const { data, shape } = planePictures(frame, run).neurons[c - 1];
   const size = shape.slice(1).reduce((a, b) => a * b, 1);
   return data.subarray(j * size, (j + 1) * size);
 }

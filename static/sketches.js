@@ -19,7 +19,7 @@ import {
 import { escapeHtml } from "./markup.js";
 
 /** The input features as functions of the plane's coordinates (mlp_engine FEATURES). */
-const FEATURES = {
+export const FEATURES = {
   x1: (x1) => x1,
   x2: (x1, x2) => x2,
   "x1^2": (x1) => x1 * x1,

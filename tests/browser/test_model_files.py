@@ -114,6 +114,27 @@ def weights(frame: dict) -> list[np.ndarray]:
     return [frame["arrays"][("W", layer)] for layer in range(count)]
 
 
+def drawn_output(page: Page, frame: dict) -> list[float]:
+    """The network's output over the grid as the page draws it, for `frame`'s weights."""
+    layers = [
+        {"W": W.ravel().tolist(), "b": frame["arrays"][("b", l)].tolist(), "shape": list(W.shape)}
+        for l, W in enumerate(weights(frame))
+    ]
+    return page.evaluate(
+        """async (layers) => {
+            const { planePictures } = await import("/forward.js");
+            const values = new Map();
+            layers.forEach(({ W, b, shape }, l) => {
+                values.set(`W:${l}`, { shape, data: Float32Array.from(W) });
+                values.set(`b:${l}`, { shape: [b.length], data: Float32Array.from(b) });
+            });
+            const { output } = planePictures({ values }, window.playground.run);
+            return Array.from(output.data);
+        }""",
+        layers,
+    )
+
+
 def test_an_exported_model_loads_in_python_and_imports_back(watched, tmp_path):
     page = watched.page
     received = Received(page)
@@ -130,11 +151,12 @@ def test_an_exported_model_loads_in_python_and_imports_back(watched, tmp_path):
     for W_shown, layer in zip(weights(shown), model.sequential, strict=True):
         np.testing.assert_array_equal(W_shown, layer.W.astype(np.float32))
 
-    # The model predicts what the page draws: its output over the input plane's grid.
+    # The model predicts what the page draws: its output over the input plane's grid, which
+    # the page computes from the frame's weights (static/forward.js).
     grid = received.ready[-1]["grid"]
     x1 = np.linspace(*grid["x_range"], grid["resolution"])
     x2 = np.linspace(*grid["y_range"], grid["resolution"])
-    output = shown["arrays"][("output", None)]
+    output = np.array(drawn_output(page, shown)).reshape(grid["resolution"], grid["resolution"], 4)
     rows, cols = np.array([0, 17, 50, 99]), np.array([3, 80, 50, 0])
     predicted = model.predict(np.column_stack([x1[cols], x2[rows]]))
     np.testing.assert_allclose(output[rows, cols], predicted, atol=1e-5)

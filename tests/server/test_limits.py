@@ -264,6 +264,24 @@ def test_the_outbox_is_capped_in_bytes_but_passes_one_message_of_any_size():
     assert outbox.overflowed
 
 
+def test_a_frame_put_before_a_message_goes_out_before_it():
+    """A run's last frame, built before the next run's `ready`, must not arrive after it (a
+    client would take it for the new run's first frame)."""
+    import asyncio
+    import json
+
+    from server.session import Outbox
+
+    async def order():
+        outbox = Outbox(asyncio.get_running_loop())
+        outbox.put_frame({"type": "frame", "run": 1}, b"old")
+        outbox.put({"type": "ready", "run": 2})
+        outbox.put_frame({"type": "frame", "run": 2}, b"new")
+        return [(json.loads(text)["type"], payload) for text, payload in await outbox.take()]
+
+    assert asyncio.run(order()) == [("frame", b"old"), ("ready", None), ("frame", b"new")]
+
+
 def test_a_network_over_the_parameter_cap_is_refused_and_the_run_kept():
     with app_client(max_parameters=100).websocket_connect("/ws/train") as ws:
         ws.send_json({"type": "configure", "config": {"hidden_layers": [4, 2]}})

@@ -18,7 +18,6 @@ from mlp_engine.datasets import (
     DATASETS,
     FEATURES,
     INPUT_RANGE,
-    feature_map,
     make_dataset,
     train_test_split,
 )
@@ -487,36 +486,33 @@ def test_frame_losses_are_the_engines(first_frames):
     assert 0 <= frame["train_metric"] <= 1
 
 
-def grid_axis(resolution: int) -> np.ndarray:
-    return np.linspace(*INPUT_RANGE, resolution)
-
-
-def test_frame_output_is_the_network_over_the_grid(first_frames):
-    """output[i, j] is a^L at x1 = axis[j] (columns), x2 = axis[i] (rows)."""
-    _, arrays = first_frames[0]
-    output = arrays["output", None]
-    assert output.shape == (100, 100, 1)
+def test_frames_carry_the_weights_the_page_draws_the_plane_from(first_frames):
+    """The output over the plane and the neurons' maps are the page's to compute (its forward
+    pass is checked against the engine in tests/browser/test_forward_parity.py): frames carry
+    W and b, and `ready` the grid and each layer's activation."""
+    frame, arrays = first_frames[0]
+    assert {name for name, _ in arrays} == {
+        "input", "W", "b", "dW", "db", "mean_abs_delta", "z", "a", "delta",
+        "train_predicted", "test_predicted", "confusion_train", "confusion_test",
+    }  # fmt: skip
     model = build_run(FRAME_CONFIG, 1, 0).model
-    axis = grid_axis(100)
-    for i, j in [(0, 0), (0, 99), (99, 0), (99, 99), (37, 81), (50, 12)]:
-        features = feature_map([[axis[j], axis[i]]], FRAME_CONFIG.features)
-        assert_float32_of(output[i, j], model.forward(features)[0])
+    for l, layer in enumerate(model.sequential):
+        assert_float32_of(arrays["W", l], layer.W)
+        assert_float32_of(arrays["b", l], layer.b)
+    assert frame["n_bytes"] < 4_000  # was 60 kB with the 100 x 100 grid and the thumbnails
 
 
-def test_frame_neurons_are_thumbnails_of_each_hidden_neuron(first_frames):
-    _, arrays = first_frames[0]
-    assert arrays["neurons", 0].shape == (5, 20, 20)
-    assert arrays["neurons", 1].shape == (3, 20, 20)
-    assert ("neurons", 2) not in arrays  # the output layer is the frame's `output`
-    model = build_run(FRAME_CONFIG, 1, 0).model
-    axis = grid_axis(100)
-    thumbnail = np.round(np.linspace(0, 99, 20)).astype(int)
-    for row, column in [(0, 0), (0, 19), (19, 0), (7, 13)]:
-        x1, x2 = axis[thumbnail[column]], axis[thumbnail[row]]
-        model.forward(feature_map([[x1, x2]], FRAME_CONFIG.features))
-        for layer in (0, 1):
-            expected = model.activations_cache[layer + 1][0]
-            assert_float32_of(arrays["neurons", layer][:, row, column], expected)
+def test_ready_says_where_and_how_the_page_evaluates_the_network(client):
+    config = TrainConfig(hidden_layers=[3], activation="leaky_relu")
+    with client.websocket_connect("/ws/train") as ws:
+        ready, _, _ = configure(ws, config)
+    assert ready["grid"] == {
+        "x_range": list(INPUT_RANGE),
+        "y_range": list(INPUT_RANGE),
+        "resolution": 100,
+        "thumbnail": 20,
+    }
+    assert ready["activations"] == [{"name": "leaky_relu", "alpha": 0.01}, {"name": "sigmoid"}]
 
 
 def test_one_dimensional_data_has_a_line_of_grid_points(client):
@@ -525,12 +521,8 @@ def test_one_dimensional_data_has_a_line_of_grid_points(client):
         ready, _, arrays = configure(ws, config)
     assert ready["grid"]["y_range"] is None
     assert ready["n_inputs"] == 1
-    assert arrays["output", None].shape == (100, 1)
-    assert arrays["neurons", 0].shape == (6, 20)
-    model = build_run(config, 1, 0).model
-    axis = grid_axis(100)
-    expected = model.forward(feature_map(axis[:, None], config.features))
-    assert_float32_of(arrays["output", None], expected)
+    assert ready["activations"] == [{"name": "tanh"}, {"name": "linear"}]
+    assert arrays["W", 0].shape == (6, 2)
 
 
 def test_messages_before_configure_are_answered_not_configured(client):
