@@ -237,6 +237,13 @@ class TrainingSession:
 
     # -- the worker's side ---------------------------------------------------------------------
     def _work(self) -> None:
+        # A run that diverges overflows on purpose of the learning rate the user chose: the
+        # engine detects it and the session reports it (`diverged`); NumPy's warnings would
+        # only fill the server's log (in this thread: errstate is per thread).
+        with np.errstate(all="ignore"):
+            self._work_until_stopped()
+
+    def _work_until_stopped(self) -> None:
         try:
             while not self.stopping.is_set():
                 command = self._next_command()
@@ -732,6 +739,10 @@ class FrameBuilder:
         self.thread.join()
 
     def _work(self) -> None:
+        with np.errstate(all="ignore"):  # a diverged run's weights overflow float32: shown as is
+            self._build_until_stopped()
+
+    def _build_until_stopped(self) -> None:
         while (job := self.jobs.get()) is not STOP:
             try:
                 self.build(job)
