@@ -14,7 +14,6 @@ import { frameArray, layerSizes } from "./connection.js";
 import { planePictures, spread } from "./forward.js";
 import {
   activationDomain,
-  BLUE,
   classColor,
   css,
   NEUTRAL,
@@ -457,9 +456,9 @@ function openWeightEditor(element, l, j, k, event, context) {
 
 export const NETWORK_LEGEND = {
   forward:
-    `Edges: weights w, <span style="color:${css(BLUE)}">blue</span> positive, orange negative, ` +
+    `Edges: weights w, <span class="word-blue">blue</span> positive, orange negative, ` +
     "width |w|. Node borders: the probe's activation a; small squares: biases b.",
   backward:
-    `Edges: &part;C/&part;w over the training set (<span style="color:${css(BLUE)}">blue</span> positive: ` +
+    `Edges: &part;C/&part;w over the training set (<span class="word-blue">blue</span> positive: ` +
     "descent lowers w). Node borders: the probe's &delta;; small squares: &part;C/&part;b.",
 };
