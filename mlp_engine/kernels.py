@@ -3,7 +3,8 @@
 A playground network (2 inputs, a few hidden layers of a few neurons, batches of 10) spends
 nearly all of a NumPy training step in the ~30 Python-level calls a step takes, not in
 arithmetic. This module runs a whole epoch of the same eqs. 12-15 and 30-31 (or momentum or
-Adam) as one Numba-compiled loop over the batches.
+Adam) as one Numba-compiled loop over the batches; a layer of more than a few hundred weights
+(64-64-10 on the digits, say) has its three products done by BLAS from inside the loop.
 
 It is a leaf: it takes arrays and an `Epoch`, a description of the epoch that the model builds
 from its own objects (each activation, cost and update rule says, through its `compiled()`,
@@ -11,10 +12,14 @@ which code below computes it and with which constants). It knows nothing of `MLP
 without a compiled form (a user's own `Activation`, say) trains on the NumPy path instead, and
 the tests check that an epoch here equals a NumPy epoch for every hyperparameter.
 
+Large networks train on NumPy and BLAS, but three of their element-wise passes run here, each
+fused into one pass (see "Element-wise passes of large networks" below).
+
 Layout as in `MLP`: theta = [W^1..W^L (row-major), b^1..b^L]; `widths` = [n_x, n_h..., n_y].
 """
 
 import threading
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import numpy as np
@@ -25,6 +30,10 @@ SIGMOID, TANH, RELU, LEAKY_RELU, LINEAR, SOFTMAX = range(6)
 MSE, BINARY_CROSSENTROPY, CATEGORICAL_CROSSENTROPY = range(3)
 # Update rule codes, with their constants: sgd (), momentum (mu,), adam (beta1, beta2, eps).
 SGD, MOMENTUM, ADAM = range(3)
+
+#: Weights (n_x n_h) from which a layer's products go to BLAS (through SciPy's, which Numba
+#: calls; scikit-learn brings SciPy): below it the loops here are quicker than a BLAS call.
+BLAS_MIN_WEIGHTS = 512
 
 
 class Epoch(NamedTuple):
@@ -138,6 +147,7 @@ def _epoch(
     buffer2,
     t,
     clip,
+    blas_min_weights,
 ):
     """One epoch of mini-batch training; returns the rule's new step count t.
 
@@ -161,12 +171,18 @@ def _epoch(
             n_x, n_h = widths[l], widths[l + 1]
             W = theta[w_at : w_at + n_h * n_x].reshape((n_h, n_x))
             a, z = A[l], Z[l]
-            for i in range(m):
-                for j in range(n_h):
-                    s = theta[b_at + j]
-                    for k in range(n_x):
-                        s += a[i, k] * W[j, k]
-                    z[i, j] = s
+            if n_x * n_h >= blas_min_weights:
+                np.dot(a, W.T, z)  # z = a W^T, then + b
+                for i in range(m):
+                    for j in range(n_h):
+                        z[i, j] += theta[b_at + j]
+            else:
+                for i in range(m):
+                    for j in range(n_h):
+                        s = theta[b_at + j]
+                        for k in range(n_x):
+                            s += a[i, k] * W[j, k]
+                        z[i, j] = s
             last = l == L - 1
             _phi(output if last else hidden, output_alpha if last else hidden_alpha, z, A[l + 1])
             w_at, b_at = w_at + n_h * n_x, b_at + n_h
@@ -180,20 +196,29 @@ def _epoch(
             W = theta[w_at : w_at + n_h * n_x].reshape((n_h, n_x))
             dW = grad[w_at : w_at + n_h * n_x].reshape((n_h, n_x))
             delta, a, g = D[l], A[l], G[l]
+            blas = n_x * n_h >= blas_min_weights
             for i in range(m):
                 for j in range(n_h):
-                    d = delta[i, j]
-                    grad[b_at + j] += d  # eq. 14
-                    for k in range(n_x):
-                        dW[j, k] += d * a[i, k]  # eq. 15
-            if l > 0:  # eq. 13, (W^(l+1))^T delta^(l+1) as a sum of rows of W (contiguous)
+                    grad[b_at + j] += delta[i, j]  # eq. 14
+            if blas:
+                np.dot(delta.T, a, dW)  # eq. 15, summed over the batch
+            else:
+                for i in range(m):
+                    for j in range(n_h):
+                        d = delta[i, j]
+                        for k in range(n_x):
+                            dW[j, k] += d * a[i, k]  # eq. 15
+            if l > 0 and blas:  # eq. 13, (W^(l+1))^T delta^(l+1)
+                np.dot(delta, W, g)
+            elif l > 0:  # the same, as a sum of rows of W (contiguous)
                 for i in range(m):
                     g[i] = 0.0
                     for j in range(n_h):
                         d = delta[i, j]
                         for k in range(n_x):
                             g[i, k] += d * W[j, k]
-                _vjp(hidden, hidden_alpha, Z[l - 1], a, g, D[l - 1])
+            if l > 0:
+                _vjp(hidden, hidden_alpha, Z[l - 1], a, g, D[l - 1])  # eq. 13's o phi'(z)
         t += 1
         correction1 = 1.0 - c1**t
         correction2 = 1.0 - c2**t
@@ -219,27 +244,103 @@ def _epoch(
     return t
 
 
+# -- element-wise passes of large networks ------------------------------------------------------
+# NumPy makes one pass over memory per operation (z + b, then max(z, 0); z > 0, then the
+# product): in a large network the bias add, phi, phi' and the update cost a quarter of the
+# epoch that way. Each pass here does its work in one. They compute exactly what the NumPy path
+# computes, element by element and in the same order (no fused multiply-add, no reordering), so
+# that a result does not depend on the array's size. They run on the calling thread: compiled
+# with parallel=True, libgomp's spinning workers and OpenBLAS's fought over the cores and the
+# next product ran up to 17x slower (docs/performance.md).
+
+#: Activations whose passes here equal their NumPy form bit for bit (see `Activation`).
+EXACT_PASSES = (RELU, LEAKY_RELU)
+#: Elements from which the passes below are used: under it a compiled call saves too little.
+LARGE_PASS = 1 << 15
+
+
+def _bias_phi(code, alpha, z, b, a):
+    """Eqs. 32-33 after the product z = a W^T: z <- z + b, a = phi(z), as NumPy's
+    np.maximum(z, 0) for ReLU (alpha = 0; NaN propagates) or np.where(z > 0, z, alpha z)."""
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            s = z[i, j] + b[j]
+            z[i, j] = s
+            low = alpha * s if code == LEAKY_RELU else alpha
+            a[i, j] = s if s > 0 or s != s else low
+
+
+def _vjp_in_place(code, alpha, z, g):
+    """Eq. 13's Hadamard product, g <- g o phi'(z), as NumPy's g * (z > 0) for ReLU (alpha = 0)
+    or np.where(z > 0, g, alpha g) for leaky ReLU."""
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            g[i, j] = g[i, j] if z[i, j] > 0 else alpha * g[i, j]
+
+
+def _sgd_step(theta, grad, eta):
+    """Eqs. 30-31, theta <- theta - (eta grad), rounding eta grad first as NumPy's
+    `theta -= eta * grad` does."""
+    for p in range(theta.size):
+        theta[p] = theta[p] - eta * grad[p]
+
+
 _compiled = None
+_passes = None
 _compile_lock = threading.Lock()
 
 
-def compiled_epoch():
-    """The compiled `_epoch`: Numba compiles it on first use (cached on disk after that).
+def _compile() -> None:
+    """Compile the epoch loop and the passes (cached on disk after the first time).
 
     Numba is imported here, not at the top, so that importing the engine stays quick for code
-    that never trains a small network (it is a declared dependency, always installed).
+    that never trains (it is a declared dependency, always installed).
     """
-    global _compiled, _phi, _vjp, _output_error
+    global _compiled, _passes, _phi, _vjp, _output_error
+    from numba import njit
+
+    # nogil: a server's other threads keep running. reassoc lets LLVM vectorise the dot
+    # products (it may reorder a sum, as BLAS does); NaN and inf keep their meaning.
+    jit = njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+    _phi, _vjp, _output_error = jit(_phi), jit(_vjp), jit(_output_error)
+    _compiled = jit(_epoch)
+    # The passes: no fastmath, so that they round as NumPy does.
+    exact = njit(cache=True, nogil=True)
+    _passes = SimpleNamespace(
+        bias_phi=exact(_bias_phi), vjp_in_place=exact(_vjp_in_place), sgd_step=exact(_sgd_step)
+    )
+
+
+def compiled_epoch():
+    """The compiled `_epoch`: Numba compiles it on first use."""
     with _compile_lock:
         if _compiled is None:
-            from numba import njit
-
-            # nogil: a server's other threads keep running. reassoc lets LLVM vectorise the dot
-            # products (it may reorder a sum, as BLAS does); NaN and inf keep their meaning.
-            jit = njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
-            _phi, _vjp, _output_error = jit(_phi), jit(_vjp), jit(_output_error)
-            _compiled = jit(_epoch)
+            _compile()
     return _compiled
+
+
+def passes() -> SimpleNamespace:
+    """The compiled passes of large networks: bias_phi, vjp_in_place, sgd_step."""
+    with _compile_lock:
+        if _passes is None:
+            _compile()
+    return _passes
+
+
+def bias_phi(code: int, alpha: float, z: np.ndarray, b: np.ndarray, a: np.ndarray) -> None:
+    """z <- z + b and a = phi(z) in place, for an activation of `EXACT_PASSES`."""
+    passes().bias_phi(code, z.dtype.type(alpha), z, b, a)
+
+
+def vjp_in_place(code: int, alpha: float, z: np.ndarray, g: np.ndarray) -> None:
+    """g <- g o phi'(z) in place, for an activation of `EXACT_PASSES`."""
+    passes().vjp_in_place(code, g.dtype.type(alpha), z, g)
+
+
+def sgd_step(theta: np.ndarray, grad: np.ndarray, learning_rate: float) -> None:
+    """theta <- theta - learning_rate * grad in place (eta cast to theta's dtype, as NumPy casts
+    a Python float)."""
+    passes().sgd_step(theta, grad, theta.dtype.type(learning_rate))
 
 
 def train_epoch(
@@ -290,6 +391,7 @@ def train_epoch(
         buffer2,
         t,
         real(np.finfo(theta.dtype).eps),
+        BLAS_MIN_WEIGHTS,
     )
 
 

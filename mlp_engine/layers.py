@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from . import kernels
 from .operations import Activation, get_activation, lookup
 
 
@@ -82,11 +83,18 @@ class DenseLayer:
         return z
 
     def __call__(
-        self, X: np.ndarray, out: np.ndarray | None = None
+        self, X: np.ndarray, out: np.ndarray | None = None, a_out: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Eqs. 32-33 for a batch X of shape (m, n_x): returns (z, a = phi(z))."""
-        z = self.weighted_input(X, out)
-        return z, self.activation(z)
+        """Eqs. 32-33 for a batch X of shape (m, n_x): returns (z, a = phi(z)), z written into
+        `out` and, for a large batch through ReLU or leaky ReLU, a into `a_out` if given."""
+        form = self.activation.exact_pass(X.shape[0] * self.n_h)
+        if form is None:
+            z = self.weighted_input(X, out)
+            return z, self.activation(z)
+        z = np.matmul(X, self._W.T, out=out)  # eq. 32; + b in the same pass as eq. 33
+        a = np.empty_like(z) if a_out is None else a_out
+        kernels.bias_phi(*form, z, self._b, a)
+        return z, a
 
     def __repr__(self) -> str:
         return f"DenseLayer(n_x={self.n_x}, n_h={self.n_h}, activation={self.activation.name!r})"

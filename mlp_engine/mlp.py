@@ -33,6 +33,7 @@ class Scratch:
 
     m: int
     Z: list[np.ndarray]  # z^l, (m, n_h^l), for every layer
+    A: list[np.ndarray]  # a^l = phi(z^l), (m, n_h^l), for every layer
     G: list[np.ndarray]  # (W^(l+1))^T delta^(l+1), (m, n_h^l), for every hidden layer
 
 
@@ -113,6 +114,9 @@ class MLP:
         ]
         self._bind_parameters()
         self._scratch_arrays: Scratch | None = None
+        # theta before an epoch, to restore if it diverges; kept, as a fresh copy of a large
+        # network's would page-fault every epoch
+        self._theta_before = np.empty_like(self.theta)
         self.activations_cache: list[np.ndarray] = []
         self.weighted_inputs_cache: list[np.ndarray] = []
 
@@ -180,7 +184,8 @@ class MLP:
         self.activations_cache = [a]
         self.weighted_inputs_cache = []
         for l, layer in enumerate(self.sequential):
-            z, a = layer(a, None if scratch is None else scratch.Z[l])  # eqs. 32-33
+            out = (None, None) if scratch is None else (scratch.Z[l], scratch.A[l])
+            z, a = layer(a, *out)  # eqs. 32-33
             self.weighted_inputs_cache.append(z)
             self.activations_cache.append(a)
         return a
@@ -271,7 +276,7 @@ class MLP:
             if l > 0:  # eq. 13: delta^l = ((W^(l+1))^T delta^(l+1)) o phi'(z^l)
                 previous = self.sequential[l - 1].activation
                 W_delta = np.matmul(delta, self.sequential[l].W, out=scratch and scratch.G[l - 1])
-                deltas.insert(0, previous.vjp(Z[l - 1], A[l], W_delta))
+                deltas.insert(0, previous.vjp_in_place(Z[l - 1], A[l], W_delta))
         weights = self.grad[: self.n_weights]
         if self.l1:
             weights += self.l1 * np.sign(self.theta[: self.n_weights])
@@ -305,13 +310,14 @@ class MLP:
         self.optimizer.update(self.theta, self.grad)
 
     def _scratch(self, m: int) -> "Scratch":
-        """The arrays for z^l and (W^(l+1))^T delta^(l+1) of batches of m samples, kept from
+        """The arrays for z^l, a^l and (W^(l+1))^T delta^(l+1) of batches of m samples, kept from
         step to step: fresh ones of a large network's size would cost the kernel a page fault
         for every 4 KiB of them, every step."""
         if self._scratch_arrays is None or self._scratch_arrays.m != m:
             widths = [layer.n_h for layer in self.sequential]
             self._scratch_arrays = Scratch(
                 m,
+                [np.empty((m, n), self.dtype) for n in widths],
                 [np.empty((m, n), self.dtype) for n in widths],
                 [np.empty((m, n), self.dtype) for n in widths[:-1]],
             )
@@ -368,7 +374,8 @@ class MLP:
         return kernels.Epoch(*parts[:3], self.fused, parts[3], self.learning_rate, self.l1, self.l2)
 
     def _train_epoch(self, X, Y, batch_size, epoch, evaluate=True) -> float | None:
-        before = self.theta.copy(), self.optimizer.state_arrays()
+        np.copyto(self._theta_before, self.theta)
+        before = self._theta_before, self.optimizer.state_arrays()
         order = self.batches(X.shape[0], batch_size).ravel()
         small = batch_size * self.n_weights <= self.KERNEL_MAX_BATCH_WORK
         epoch_form = self.compiled_epoch() if self.accelerate and small else None
@@ -378,10 +385,9 @@ class MLP:
             arrays = self.theta, self.grad, widths, X, Y, order, batch_size
             self.optimizer.steps_taken(kernels.train_epoch(*arrays, epoch_form, buffers, t))
         else:
-            X_epoch, Y_epoch = X[order], Y[order]  # one gather per epoch; batches are slices
-            for start in range(0, order.size, batch_size):
-                batch = slice(start, start + batch_size)
-                self._update(X_epoch[batch], Y_epoch[batch])
+            # One gather per batch, not per epoch: the batch is still in cache for its products.
+            for rows in order.reshape(-1, batch_size):
+                self._update(X[rows], Y[rows])
         if evaluate:
             self._forward(X)
             loss = self._cost(Y)

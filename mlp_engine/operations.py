@@ -68,6 +68,24 @@ class Activation(Operation):
         code = self.own_kernel_code()
         return None if code is None else (code, 0.0)
 
+    def exact_pass(self, size: int) -> tuple[int, float] | None:
+        """(kernel code, alpha) for `kernels`' multi-core passes over an array of `size`
+        elements, or None: they serve large arrays only, and only activations whose passes
+        there equal this NumPy form bit for bit (`kernels.EXACT_PASSES`)."""
+        form = self.compiled()
+        if form is None or form[0] not in kernels.EXACT_PASSES or size < kernels.LARGE_PASS:
+            return None
+        return form
+
+    def vjp_in_place(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """`vjp`, written into `grad` (an array the caller gives up) where a pass of `kernels`
+        computes it; the result either way."""
+        form = self.exact_pass(grad.size)
+        if form is None:
+            return self.vjp(z, a, grad)
+        kernels.vjp_in_place(*form, z, grad)
+        return grad
+
 
 class Sigmoid(Activation):
     """Eq. 20, evaluated without overflow for any z; eq. 21 for its derivative."""

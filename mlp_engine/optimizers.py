@@ -127,7 +127,10 @@ class SGD(Optimizer):
     kernel_code = kernels.SGD
 
     def apply(self, theta, grad):
-        theta -= self.learning_rate * grad
+        if theta.size >= kernels.LARGE_PASS:
+            kernels.sgd_step(theta, grad, self.learning_rate)  # one pass, every core
+        else:
+            theta -= self.learning_rate * grad
 
 
 class Momentum(Optimizer):
