@@ -13,7 +13,7 @@ import { buildControls, showPlaying, syncControls } from "./controls.js";
 import { describeTrainingPoint, wireKeyboard } from "./keyboard.js";
 import { wireGlossary } from "./glossary.js";
 import { buildLessons, lessonById, withLesson } from "./lessonpanel.js";
-import { hideDivergence, showDivergence } from "./divergence.js";
+import { hideDivergence, showDivergence, unstableLoss } from "./divergence.js";
 import { clearFieldErrors, errorField, errorText, showFieldError } from "./errors.js";
 import {
   CONFIG_FIELDS,
@@ -114,6 +114,7 @@ async function start() {
     pacedSpeed: state.speed ?? DEFAULT_SPEED, // the speed the fast-forward button goes back to
     pendingProbe: null, // the probe asked for (a click, N or P) until a frame shows it
     diverged: false, // the run stopped on a divergence (status "diverged")
+    unstableSeen: false, // this run's loss was found oscillating above its start (shown once)
     openOnReady: lessonById(state.lesson)?.open ?? null, // a lesson's view, once its run is ready
     outputTab: "boundary",
     layerSpace: null,
@@ -440,6 +441,7 @@ async function start() {
       showInspector();
       hideDivergence();
       page.diverged = false;
+      page.unstableSeen = false;
       if (page.openOnReady) openLessonView(page.openOnReady);
       page.openOnReady = null;
       setStatus(`Run ${message.run}: ${message.config.dataset}, layers ${message.layer_sizes.join("-")}`);
@@ -450,6 +452,13 @@ async function start() {
       stats.epoch = frame.epoch;
       page.history.append(frame);
       page.runs.update(frame);
+      if (!page.unstableSeen && !page.diverged) {
+        const unstable = unstableLoss(page.history);
+        if (unstable) {
+          page.unstableSeen = true;
+          showDivergence("", state, options, divergenceActions, unstable);
+        }
+      }
       page.frame = frame;
       if (frame.probe === page.pendingProbe) page.pendingProbe = null;
       page.queued.push(frame);
@@ -528,6 +537,9 @@ async function start() {
     retry(learningRate) {
       if (learningRate !== null) actions.change("learning_rate", learningRate);
       actions.reset();
+    },
+    dismiss() {
+      hideDivergence();
     },
   };
 

@@ -262,6 +262,32 @@ def test_divergence_is_explained_over_the_plot_in_readable_numbers(watched):
     assert epoch(page) == 0 and number(page, "test-loss") < 1e6
 
 
+def test_a_classifier_whose_loss_oscillates_above_its_start_is_explained_and_goes_on(watched):
+    # At learning rate 10 a classifier's squashed output never overflows: the loss jumps around
+    # above where it began (circle: ~1.4 against 0.78 after 200 epochs, with tanh).
+    page = open_page(watched, "dataset=circle&lr=10&activation=tanh&speed=max")
+    panel = page.get_by_test_id("divergence")
+    page.get_by_test_id("play-pause").click()
+    expect(panel).to_be_visible(timeout=30_000)
+    expect(panel).to_contain_text("Training is unstable")
+    expect(panel).to_contain_text("stopped falling")
+    expect(panel).to_contain_text("Lower the learning rate")
+    watched.screenshot("lesson-unstable")
+    shown = epoch(page)
+    page.wait_for_function(f"() => window.playground.stats.epoch > {shown + 50}")  # it goes on
+    page.get_by_test_id("divergence-dismiss").click()
+    expect(panel).to_be_hidden()
+    page.wait_for_function(f"() => window.playground.stats.epoch > {shown + 300}")
+    expect(panel).to_be_hidden()  # once a run
+
+
+def test_a_healthy_run_shows_no_instability(watched):
+    page = open_page(watched, "dataset=spiral&lr=0.03&activation=tanh&speed=max")
+    page.get_by_test_id("play-pause").click()
+    page.wait_for_function("() => window.playground.stats.epoch >= 600")
+    expect(page.get_by_test_id("divergence")).to_be_hidden()
+
+
 def test_the_output_error_stage_typesets_why_delta_is_a_minus_y(watched):
     page = open_page(watched, INSPECTOR_HASH)
     page.get_by_test_id("inspect").click()
