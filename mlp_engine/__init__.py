@@ -11,6 +11,7 @@ from .layers import INITIALIZERS, DenseLayer, glorot_uniform, he_uniform
 from .mlp import MLP, LayerBackprop, TrainingDiverged
 from .operations import ACTIVATIONS, Activation, LeakyReLU, Operation, get_activation
 from .optimizers import OPTIMIZERS, SGD, Adam, Momentum, Optimizer
+from .problems import PROBLEM_KINDS, ProblemKind, problem_kind
 
 __all__ = [
     "ACTIVATIONS",
@@ -18,6 +19,7 @@ __all__ = [
     "INITIALIZERS",
     "MLP",
     "OPTIMIZERS",
+    "PROBLEM_KINDS",
     "SGD",
     "Activation",
     "Adam",
@@ -28,9 +30,11 @@ __all__ = [
     "Momentum",
     "Operation",
     "Optimizer",
+    "ProblemKind",
     "TrainingDiverged",
     "get_activation",
     "get_cost",
     "glorot_uniform",
     "he_uniform",
+    "problem_kind",
 ]

@@ -6,14 +6,9 @@ Trains the paper's MLP on one of the playground's datasets and prints its progre
 import argparse
 import time
 
-from .datasets import DATASETS, feature_map, make_dataset, train_test_split
+from .datasets import DATASETS, FEATURES, USES_X2, feature_map, make_dataset, train_test_split
 from .mlp import MLP
-
-OUTPUTS = {
-    "binary": ("sigmoid", "binary_crossentropy"),
-    "multiclass": ("softmax", "categorical_crossentropy"),
-    "regression": ("linear", "mse"),
-}
+from .problems import problem_kind
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,22 +21,20 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     spec = DATASETS[args.dataset]
-    X, y = make_dataset(spec.name, n_samples=500, noise=0.1, seed=args.seed)
-    features = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2"]
-    if spec.n_inputs == 1:
-        features = ["x1", "x1^2", "sin x1"]
+    n_classes = 3  # of a multi-class dataset
+    X, y = make_dataset(spec.name, n_samples=500, noise=0.1, seed=args.seed, n_classes=n_classes)
+    features = [f for f in FEATURES if spec.n_inputs == 2 or f not in USES_X2]
     X = feature_map(X, features)
     X_train, y_train, X_test, y_test = train_test_split(X, y, train_fraction=0.5, seed=args.seed)
-    output_activation, cost = OUTPUTS[spec.kind]
-    n_y = int(y.max()) + 1 if spec.kind == "multiclass" else 1
+    kind = problem_kind(spec.kind)
     model = MLP(
         n_x=X.shape[1],
         n_h=args.hidden,
-        n_y=n_y,
+        n_y=kind.n_outputs(n_classes),
         learning_rate=args.learning_rate,
-        cost=cost,
+        cost=kind.cost,
         hidden_activation="tanh",
-        output_activation=output_activation,
+        output_activation=kind.output_activation,
         optimizer="adam",
         seed=args.seed,
     )
@@ -50,11 +43,10 @@ def main(argv: list[str] | None = None) -> None:
 
     def report(record: dict) -> None:
         if record["epoch"] % report_every == 0 or record["epoch"] == 1:
-            score = {k: v for k, v in record.items() if k.startswith("val_") and k != "val_loss"}
-            name, value = next(iter(score.items()))
             print(
                 f"epoch {record['epoch']:5d}  train loss {record['train_loss']:.4f}  "
-                f"test loss {record['val_loss']:.4f}  test {name[4:]} {value:.3f}"
+                f"test loss {record['val_loss']:.4f}  "
+                f"test {kind.metric} {record['val_' + kind.metric]:.3f}"
             )
 
     start = time.perf_counter()

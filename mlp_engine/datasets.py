@@ -15,8 +15,8 @@ from numbers import Integral, Real
 import numpy as np
 
 from .operations import lookup
+from .problems import KINDS
 
-KINDS = ("binary", "multiclass", "regression")
 N_CLASSES_RANGE = (3, 5)
 INPUT_RANGE = (-6.0, 6.0)
 MAX_SAMPLES = 100_000
@@ -203,10 +203,15 @@ def make_dataset(
     return np.asarray(X, dtype=np.float64)[order], np.asarray(y, dtype=y_dtype)[order]
 
 
+def train_size(train_fraction: float, n: int) -> int:
+    """round(train_fraction * n): Python's round, which takes a half to the even neighbour."""
+    return round(train_fraction * n)
+
+
 def train_test_split(X, y, train_fraction: float = 0.5, seed=None):
     """Shuffle with default_rng(seed) and return (X_train, y_train, X_test, y_test).
 
-    n_train = round(train_fraction * N), kept to at least 1, and to at most N - 1 when
+    n_train = train_size(train_fraction, N), kept to at least 1, and to at most N - 1 when
     train_fraction < 1 so that the test set is never empty.
     """
     X, y = np.asarray(X), np.asarray(y)
@@ -221,7 +226,7 @@ def train_test_split(X, y, train_fraction: float = 0.5, seed=None):
     n = len(X)
     if n < (1 if train_fraction == 1.0 else 2):
         raise ValueError(f"too few samples ({n}) to split with train_fraction {train_fraction}")
-    n_train = min(max(round(train_fraction * n), 1), n if train_fraction == 1.0 else n - 1)
+    n_train = min(max(train_size(train_fraction, n), 1), n if train_fraction == 1.0 else n - 1)
     order = np.random.default_rng(seed).permutation(n)
     train, test = order[:n_train], order[n_train:]
     return X[train], y[train], X[test], y[test]
@@ -236,7 +241,8 @@ FEATURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "sin x1": lambda X: np.sin(X[:, 0]),
     "sin x2": lambda X: np.sin(X[:, 1]),
 }
-_USES_X2 = frozenset({"x2", "x2^2", "x1*x2", "sin x2"})
+#: The features of the second input, which 1-D data have not.
+USES_X2 = frozenset({"x2", "x2^2", "x1*x2", "sin x2"})
 
 
 def feature_map(X, features: Sequence[str]) -> np.ndarray:
@@ -248,7 +254,7 @@ def feature_map(X, features: Sequence[str]) -> np.ndarray:
         raise ValueError(f"features must be a non-empty sequence of names, got {features!r}")
     for name in features:
         lookup(FEATURES, name, "feature")
-        if name in _USES_X2 and X.shape[1] == 1:
+        if name in USES_X2 and X.shape[1] == 1:
             raise ValueError(f"feature {name!r} uses x2 but the dataset has a single input x1")
     if len(set(features)) != len(features):
         raise ValueError(f"duplicate features in {list(features)}")

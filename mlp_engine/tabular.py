@@ -18,8 +18,8 @@ from numbers import Integral
 
 import numpy as np
 
-from .datasets import KINDS
 from .operations import lookup
+from .problems import KINDS, kind_of
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class Table:
             raise ValueError(f"{len(self.columns)} column names for {X.shape[1]} inputs")
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
-        if self.kind != _kind_of(len(self.classes)):
+        if len(self.classes) > MAX_CLASSES or self.kind != kind_of(len(self.classes)):
             raise ValueError(f"kind {self.kind!r} does not fit {len(self.classes)} classes")
         object.__setattr__(self, "X", X)
         object.__setattr__(self, "y", y)
@@ -113,15 +113,6 @@ class Table:
             and np.array_equal(self.X, other.X)
             and np.array_equal(self.y, other.y)
         )
-
-
-def _kind_of(n_classes: int) -> str | None:
-    """The kind of a table with n_classes classes (0 for regression); None if there is none."""
-    if n_classes == 0:
-        return "regression"
-    if n_classes == 2:
-        return "binary"
-    return "multiclass" if 3 <= n_classes <= MAX_CLASSES else None
 
 
 def _to_float(value: str) -> float | None:
@@ -328,7 +319,7 @@ def read_csv(
     )
     target = names[label_at] if header else "label"
     X = np.array(rows, dtype=np.float64).reshape(len(rows), len(features))
-    return Table(X, y, tuple(columns), target, _kind_of(len(classes)), classes)
+    return Table(X, y, tuple(columns), target, kind_of(len(classes)), classes)
 
 
 def standardize(X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

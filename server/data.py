@@ -19,6 +19,7 @@ from mlp_engine.datasets import (
     make_dataset,
     train_test_split,
 )
+from mlp_engine.problems import problem_kind
 from mlp_engine.tabular import (
     Table,
     load_real,
@@ -85,17 +86,15 @@ def drawn_data(message: protocol.Draw) -> CustomData:
             "and some to test with"
         )
     low, high = INPUT_RANGE
+    n_classes = problem_kind(message.kind).n_classes(message.n_classes)
     for i, (point, label) in enumerate(zip(message.x, message.y, strict=True)):
         if not all(low <= value <= high for value in point):
             raise ValueError(f"point {i} {list(point)} is outside the plane [{low:g}, {high:g}]^2")
         if message.kind == "regression":
             if not np.isfinite(label):
                 raise ValueError(f"point {i}: its target {label!r} is not a finite number")
-        elif label not in range(message.n_classes if message.kind == "multiclass" else 2):
-            raise ValueError(
-                f"point {i}: its class {label!r} is not one of 0..{message.n_classes - 1}"
-            )
-    n_classes = {"binary": 2, "multiclass": message.n_classes, "regression": 0}[message.kind]
+        elif label not in range(n_classes):
+            raise ValueError(f"point {i}: its class {label!r} is not one of 0..{n_classes - 1}")
     table = Table(
         X=np.array(message.x, dtype=np.float64).reshape(-1, 2),
         y=np.array(message.y, dtype=np.float64),
@@ -167,8 +166,8 @@ def _padded(values: np.ndarray) -> tuple[float, float]:
 
 
 def run_data(config: TrainConfig, custom: CustomData | None) -> RunData:
-    """The data `config` asks for, split and prepared; `config` is checked against it
-    (`TrainConfig.fit_data`, which also fills in the output activation and cost)."""
+    """The data `config` asks for, split and prepared; a ValueError names what in `config`
+    does not fit them (`TrainConfig.check_data`)."""
     source = config.source
     if source == "generated":
         spec = DATASETS[config.dataset]
@@ -178,7 +177,7 @@ def run_data(config: TrainConfig, custom: CustomData | None) -> RunData:
         name, kind, plane = config.dataset, spec.kind, True
         columns = ("x1", "x2")[: spec.n_inputs]
         target = "target" if kind == "regression" else "label"
-        n_classes = {"binary": 2, "multiclass": config.n_classes, "regression": 0}[kind]
+        n_classes = problem_kind(kind).n_classes(config.n_classes)
         classes = tuple(str(c) for c in range(n_classes))
     else:
         if source == "real":
@@ -189,7 +188,7 @@ def run_data(config: TrainConfig, custom: CustomData | None) -> RunData:
             table, name, plane = custom.table, custom.name, custom.plane
         X, y, kind = table.X, table.y, table.kind
         columns, target, classes = table.columns, table.target, table.classes
-    config.fit_data(kind, X.shape[1], len(y), plane=plane)
+    config.check_data(kind, X.shape[1], len(y), plane=plane)
     y = _labels(kind, y)
     split = train_test_split(X, y, config.train_fraction, config.seed)
     raw_train, y_train, raw_test, y_test = split

@@ -5,14 +5,22 @@ builds what it sends from them, and docs/protocol.md is generated from them
 (`python -m server.protocol_docs`).
 """
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from mlp_engine.costs import COSTS, check_pairing
-from mlp_engine.datasets import DATASETS, FEATURES, INPUT_RANGE, N_CLASSES_RANGE
+from mlp_engine.costs import COSTS
+from mlp_engine.datasets import (
+    DATASETS,
+    FEATURES,
+    INPUT_RANGE,
+    N_CLASSES_RANGE,
+    USES_X2,
+    train_size,
+)
 from mlp_engine.operations import ACTIVATIONS
 from mlp_engine.optimizers import OPTIMIZERS
+from mlp_engine.problems import KINDS, PROBLEM_KINDS
 from mlp_engine.tabular import CSV_LIMITS, REAL_DATASETS, TABULAR_KINDS
 
 # TensorFlow Playground's menus, kept so that its users find their way around.
@@ -36,13 +44,6 @@ LIMITS = {
     "weight": (-100.0, 100.0),
 }
 
-# The output activation and cost each kind of problem gets unless the config says otherwise.
-OUTPUT_DEFAULTS = {
-    "binary": ("sigmoid", "binary_crossentropy"),
-    "multiclass": ("softmax", "categorical_crossentropy"),
-    "regression": ("linear", "mse"),
-}
-
 #: The data set a user drew or uploaded in this session (`draw`, `upload_csv`).
 CUSTOM = "custom"
 DatasetName = Literal[(*DATASETS, *REAL_DATASETS, CUSTOM)]
@@ -52,7 +53,7 @@ CostName = Literal[tuple(COSTS)]
 OptimizerName = Literal[tuple(OPTIMIZERS)]
 Regularization = Literal["none", "l1", "l2"]
 State = Literal["idle", "running", "paused", "diverged"]
-Kind = Literal["binary", "multiclass", "regression"]
+Kind = Literal[KINDS]
 
 
 def dataset_source(name: str) -> str:
@@ -61,27 +62,6 @@ def dataset_source(name: str) -> str:
     if name in DATASETS:
         return "generated"
     return "real" if name in REAL_DATASETS else "custom"
-
-
-def valid_outputs(kind: str, cost: str) -> list[str]:
-    """The output activations that can learn `kind` with `cost` (none: the cost does not fit).
-
-    Regression targets leave [0, 1], so only mse fits them. A binary problem has one output, on
-    which softmax is the constant 1 and categorical cross-entropy ignores the 0 labels.
-    """
-    if kind == "regression" and cost != "mse":
-        return []
-    if kind == "binary" and cost == "categorical_crossentropy":
-        return []
-    outputs = []
-    for name in ACTIVATIONS:
-        try:
-            check_pairing(COSTS[cost](), name)
-        except ValueError:
-            continue
-        if not (kind == "binary" and name == "softmax"):
-            outputs.append(name)
-    return outputs
 
 
 def _bounds(name: str, **extra):
@@ -134,43 +114,43 @@ class TrainConfig(_Strict):
         data set's is its own (`Ready.kind`)."""
         return self.spec.kind if self.spec else None
 
+    def outputs(self, kind: str) -> tuple[str, str]:
+        """(output activation, cost) of a run on a `kind` problem: the config's own, or those
+        the kind gets by default (`mlp_engine.problems`)."""
+        default = PROBLEM_KINDS[kind]
+        return (self.output_activation or default.output_activation, self.cost or default.cost)
+
+    def completed(self, kind: str) -> "TrainConfig":
+        """A copy of this config with the output activation and cost a run on a `kind` problem
+        uses filled in: what the run's record, its `ready` and its files show."""
+        output, cost = self.outputs(kind)
+        return self.model_copy(update={"output_activation": output, "cost": cost}, deep=True)
+
     @model_validator(mode="after")
     def _consistent(self) -> "TrainConfig":
         if len(set(self.features)) != len(self.features):
             raise ValueError("features: each feature may appear only once")
         spec, plane = self.spec, self.source == "generated"
-        if spec is not None:  # custom data are checked when the run is built (`fit_data`)
+        if spec is not None:  # custom data are checked when the run is built (`data.run_data`)
             n_samples = self.n_samples if plane else spec.n_samples
-            self.fit_data(spec.kind, spec.n_inputs, n_samples, plane=plane)
+            self.check_data(spec.kind, spec.n_inputs, n_samples, plane=plane)
         return self
 
-    def fit_data(self, kind: str, n_inputs: int, n_samples: int, plane: bool) -> None:
-        """Check the config against its data and fill in the output activation and cost its
-        kind of problem gets by default; a ValueError names the field that does not fit.
+    def check_data(self, kind: str, n_inputs: int, n_samples: int, plane: bool) -> None:
+        """Check the config against its data; a ValueError names the field that does not fit.
 
         `plane`: the data are points of the input plane, which the features map; other data
         (real and uploaded) go in as their own columns and `features` does not apply.
         """
         if plane and n_inputs == 1:
-            two_d = [f for f in self.features if "x2" in f]
+            two_d = [f for f in self.features if f in USES_X2]
             if two_d:
                 raise ValueError(
                     f"features: {', '.join(two_d)} use x2, but {self.dataset!r} has only x1"
                 )
-        output, cost = OUTPUT_DEFAULTS[kind]
-        if self.output_activation is None:
-            self.output_activation = output
-        if self.cost is None:
-            self.cost = cost
-        valid = valid_outputs(kind, self.cost)
-        if not valid:
-            raise ValueError(f"cost: {self.cost!r} does not fit a {kind} problem")
-        if self.output_activation not in valid:
-            raise ValueError(
-                f"output_activation: {self.output_activation!r} does not fit cost {self.cost!r} "
-                f"on a {kind} problem; choose one of {', '.join(valid)}"
-            )
-        n_train = round(self.train_fraction * n_samples)
+        output, cost = self.outputs(kind)
+        PROBLEM_KINDS[kind].check(cost, output)
+        n_train = train_size(self.train_fraction, n_samples)
         if n_train < 1 or n_train >= n_samples:
             raise ValueError(
                 f"train_fraction: {self.train_fraction:g} of {n_samples} samples leaves no "
@@ -340,42 +320,37 @@ class ImportModel(_Strict):
     model: dict
 
 
-ClientMessage = Annotated[
-    Configure
-    | Play
-    | Pause
-    | Step
-    | Reset
-    | Set
-    | Probe
-    | SetWeight
-    | Inspect
-    | Gradcheck
-    | LayerSpace
-    | UploadCsv
-    | Draw
-    | Export
-    | ImportModel,
-    Field(discriminator="type"),
-]
-client_message = TypeAdapter(ClientMessage)
-CLIENT_TYPES = (
-    "configure",
-    "play",
-    "pause",
-    "step",
-    "reset",
-    "set",
-    "probe",
-    "set_weight",
-    "inspect",
-    "gradcheck",
-    "layer_space",
-    "upload_csv",
-    "draw",
-    "export",
-    "import_model",
+#: Every message a client may send; the union that parses them, the list of their types and
+#: docs/protocol.md are made from this tuple.
+CLIENT_MESSAGES = (
+    Configure,
+    Play,
+    Pause,
+    Step,
+    Reset,
+    Set,
+    Probe,
+    SetWeight,
+    Inspect,
+    Gradcheck,
+    LayerSpace,
+    UploadCsv,
+    Draw,
+    Export,
+    ImportModel,
 )
+# Union[...] takes the tuple as it stands; `|` would need the models spelt out again.
+ClientMessage = Annotated[Union[CLIENT_MESSAGES], Field(discriminator="type")]  # noqa: UP007
+client_message = TypeAdapter(ClientMessage)
+
+
+def message_type(model: type[BaseModel]) -> str:
+    """The `type` a message model carries on the wire."""
+    (name,) = get_args(model.model_fields["type"].annotation)
+    return name
+
+
+CLIENT_TYPES = tuple(message_type(model) for model in CLIENT_MESSAGES)
 #: Messages that carry a file: they may be as large as an upload (see `app._screen`).
 UPLOAD_TYPES = ("upload_csv", "draw", "import_model")
 
@@ -441,6 +416,14 @@ class Ready(BaseModel):
     metric: Literal["accuracy", "r2"]
     view: Literal["plane", "line", "pca"]
     explained_variance: list[float] | None = None
+    x_range: tuple[float, float] = Field(
+        description="the plot's horizontal range: the input plane's for plane data, else the "
+        "shown samples' range widened by a tenth of it on each side"
+    )
+    y_range: tuple[float, float] | None = Field(
+        description="its vertical range, likewise; null for 1-D data (the line view's is the "
+        "page's to choose)"
+    )
     train: Points
     test: Points
     grid: Grid | None
@@ -694,10 +677,12 @@ def options() -> dict:
         "features": list(FEATURES),
         "activations": list(ACTIVATIONS),
         "costs": {
-            kind: {cost: valid_outputs(kind, cost) for cost in COSTS if valid_outputs(kind, cost)}
-            for kind in OUTPUT_DEFAULTS
+            kind.name: {cost: list(outputs) for cost, outputs in kind.outputs.items()}
+            for kind in PROBLEM_KINDS.values()
         },
-        "output_defaults": OUTPUT_DEFAULTS,
+        "output_defaults": {
+            kind.name: [kind.output_activation, kind.cost] for kind in PROBLEM_KINDS.values()
+        },
         "optimizers": list(OPTIMIZERS),
         "regularizations": ["none", "l1", "l2"],
         "learning_rates": LEARNING_RATES,

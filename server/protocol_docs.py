@@ -64,6 +64,7 @@ a file path or `eval`: messages are validated against the models below, and mode
 JSON, never pickle.
 """
 
+# One example of each of `protocol.CLIENT_MESSAGES`, found by its type.
 CLIENT_EXAMPLES = [
     {"type": "configure", "config": {"dataset": "xor", "hidden_layers": [4, 2]}},
     {"type": "play"},
@@ -185,6 +186,8 @@ SERVER_EXAMPLES = {
         "metric": "accuracy",
         "view": "plane",
         "explained_variance": None,
+        "x_range": [-6, 6],
+        "y_range": [-6, 6],
         "train": {"x": [[1.2345, -3.0102], "..."], "y": [1, "..."]},
         "test": {"x": [[-0.5, 2.25], "..."], "y": [0, "..."]},
         "grid": {"x_range": [-6, 6], "y_range": [-6, 6], "resolution": 100, "thumbnail": 20},
@@ -300,23 +303,6 @@ def model_section(model: type[BaseModel], example: dict | None) -> str:
 
 
 def render() -> str:
-    client = [
-        protocol.Configure,
-        protocol.Play,
-        protocol.Pause,
-        protocol.Step,
-        protocol.Reset,
-        protocol.Set,
-        protocol.Probe,
-        protocol.SetWeight,
-        protocol.Inspect,
-        protocol.Gradcheck,
-        protocol.LayerSpace,
-        protocol.UploadCsv,
-        protocol.Draw,
-        protocol.Export,
-        protocol.ImportModel,
-    ]
     server = [
         protocol.Ready,
         protocol.DataInfo,
@@ -328,7 +314,10 @@ def render() -> str:
         protocol.Error,
     ]
     parts = [INTRO, "## Client to server\n"]
-    parts += [model_section(m, e) for m, e in zip(client, CLIENT_EXAMPLES, strict=True)]
+    examples = {example["type"]: example for example in CLIENT_EXAMPLES}
+    parts += [
+        model_section(m, examples[protocol.message_type(m)]) for m in protocol.CLIENT_MESSAGES
+    ]
     parts += ["## Server to client\n"]
     parts += [model_section(m, SERVER_EXAMPLES[m.__name__]) for m in server]
     parts += ["## Shared models\n"]

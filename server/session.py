@@ -625,8 +625,8 @@ def build_run(
 ) -> Run:
     """The data set `config` asks for (`custom`: the session's own) and a freshly initialised
     model. A ValueError names what in the config does not fit the data."""
-    config = config.model_copy(deep=True)
-    data = run_data(config, custom)  # also completes config's output activation and cost
+    data = run_data(config, custom)
+    config = config.completed(data.kind)
     rate = config.regularization_rate
     model = MLP(
         n_x=data.X_train.shape[1],
@@ -679,6 +679,8 @@ def ready_message(run: Run) -> dict:
         metric="accuracy" if model.is_classifier else "r2",
         view=data.view,
         explained_variance=data.explained_variance,
+        x_range=data.x_range,
+        y_range=data.y_range,
         train=_points(data.shown_train, data.y_train),
         test=_points(data.shown_test, data.y_test),
         grid=run.grid,

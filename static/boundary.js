@@ -54,8 +54,6 @@ const PLOT_CONFIG = {
   staticPlot: false,
 };
 const TRAIN_TRACE = 0;
-/** Margin around the samples' range on principal components, as the server pads tabular data. */
-const RANGE_MARGIN = 0.1;
 
 const figures = new WeakMap();
 
@@ -64,35 +62,23 @@ const isClassifier = (run) => run.kind !== "regression";
 /** What the figure shows: the run's view, or "draw" while the user draws points. */
 const figureView = (run, draw) => (draw ? "draw" : run.view);
 
-/** [low, high] around `values`, padded by RANGE_MARGIN of their spread. */
-function padded(values) {
-  let low = Infinity;
-  let high = -Infinity;
-  for (const v of values) {
-    low = Math.min(low, v);
-    high = Math.max(high, v);
-  }
-  const margin = RANGE_MARGIN * (high - low) || 1;
-  return [low - margin, high + margin];
-}
-
 /** Where the line view puts a sample vertically: its target, or its class as a probability. */
 function lineY(run, label) {
   if (run.kind === "regression") return label;
   return run.kind === "binary" ? label : -0.1;
 }
 
-/** The plot's x and y ranges; `draw`: draw mode's context, whose plane is `draw.range`. */
+/**
+ * The plot's x and y ranges: the server's (`ready`), but for the line view's vertical axis,
+ * which shows targets or probabilities; `draw`: draw mode's context, whose plane is
+ * `draw.range`.
+ */
 function ranges(run, view, draw) {
   if (view === "draw") return { x: draw.range, y: draw.range };
-  const samples = [...run.train.x, ...run.test.x];
-  if (view === "pca") {
-    return { x: padded(samples.map((p) => p[0])), y: padded(samples.map((p) => p[1])) };
-  }
-  if (view === "plane") return { x: run.grid.x_range, y: run.grid.y_range };
-  if (run.kind !== "regression") return { x: run.grid.x_range, y: [-0.2, 1.15] };
+  if (view !== "line") return { x: run.x_range, y: run.y_range };
+  if (run.kind !== "regression") return { x: run.x_range, y: [-0.2, 1.15] };
   const targets = [...run.train.y, ...run.test.y];
-  return { x: run.grid.x_range, y: [Math.min(...targets) - 0.3, Math.max(...targets) + 0.3] };
+  return { x: run.x_range, y: [Math.min(...targets) - 0.3, Math.max(...targets) + 0.3] };
 }
 
 /** The axes' titles: the inputs' names, or the principal components and their share. */

@@ -137,17 +137,19 @@ function buildDatasetPicker(options, change) {
 function buildDataFields(controls, limits, actions) {
   const data = byId("data-controls");
   const change = actions.change;
+  // The sliders run over the server's limits, in steps of the page's choosing.
+  const percentSteps = ([low, high], step) => [percent.fromValue(low), percent.fromValue(high), step];
   const ratio = { ...percent, show: (v) => `${Math.round(v * 100)}%` };
   controls.train_fraction = sliderField(
     data,
     "train_fraction",
     "Ratio of training to test data",
-    [10, 90, 10],
+    percentSteps(limits.train_fraction, 10),
     ratio,
     change,
   );
   const noise = { ...percent, show: (v) => String(Math.round(v * 100)) };
-  controls.noise = sliderField(data, "noise", "Noise", [0, 50, 5], noise, change);
+  controls.noise = sliderField(data, "noise", "Noise", percentSteps(limits.noise, 5), noise, change);
 
   const row = element("div", { class: "field-row" });
   const [fewest, most] = limits.n_samples;
@@ -200,7 +202,7 @@ function buildFeatureToggles(options, actions) {
 /** Create every control from `options`, wired to `actions`. */
 export function buildControls(options, actions) {
   const change = actions.change;
-  const controls = { actions, limits: options.limits, featureShape: null };
+  const controls = { actions, limits: options.limits, inputRange: options.input_range, featureShape: null };
   const topBar = byId("hyper-controls");
   for (const [field, label, width, choices] of TOP_BAR) {
     controls[field] = selectField(topBar, field, label, choices(options), change, width);
@@ -314,7 +316,7 @@ function syncFeatures(controls, state, info) {
       notPlane ||
       (needsX2 ? `${feature}: ${state.dataset} has one input, x1` : `feature ${FEATURE_LABELS[feature]}`);
     if (controls.featureShape !== shape)
-      paintFeature(button.canvas, feature, FEATURE_ICON_SIDE, [-6, 6], oneD);
+      paintFeature(button.canvas, feature, FEATURE_ICON_SIDE, controls.inputRange, oneD);
   }
   controls.featureShape = shape;
 }

@@ -18,7 +18,12 @@ import {
 } from "./colors.js";
 import { escapeHtml } from "./markup.js";
 
-/** The input features as functions of the plane's coordinates (mlp_engine FEATURES). */
+/**
+ * The input features as functions of the plane's coordinates: mlp_engine's FEATURES, written
+ * again because the page runs the network's forward pass over the plane itself (forward.js,
+ * from each frame's weights). The menu's names come from /api/options; every formula is held
+ * to the engine's by tests/browser/test_forward_parity.py.
+ */
 export const FEATURES = {
   x1: (x1) => x1,
   x2: (x1, x2) => x2,

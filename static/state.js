@@ -184,7 +184,12 @@ function roundHalfEven(value) {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
-/** How many of `n` samples the server trains on with `trainFraction` (the rest are the test). */
+/**
+ * How many of `n` samples the server trains on with `trainFraction` (the rest are the test):
+ * mlp_engine.datasets.train_size, written again because the page needs it for a config it has
+ * not sent yet (to cap the batch of a data set of fixed size, to count the points a drawing
+ * still needs); a run's own count is in its `ready` (its training points).
+ */
 export const trainCount = (trainFraction, n) => roundHalfEven(trainFraction * n);
 
 /** Make `state` fit its dataset: 1-D plane data have no x2, so no feature built on it. */

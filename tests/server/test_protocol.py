@@ -22,6 +22,7 @@ from mlp_engine.datasets import (
     train_test_split,
 )
 from mlp_engine.operations import ACTIVATIONS
+from mlp_engine.problems import PROBLEM_KINDS
 from mlp_engine.tabular import REAL_DATASETS
 from server import protocol_docs
 from server.app import parse_client_message
@@ -116,6 +117,16 @@ def test_options_list_costs_with_their_valid_outputs_per_kind(options):
     assert set(costs["multiclass"]["binary_crossentropy"]) == {"sigmoid", "softmax"}
 
 
+def test_options_carry_the_engines_problem_kinds(options):
+    assert options["costs"] == {
+        kind.name: {cost: list(outputs) for cost, outputs in kind.outputs.items()}
+        for kind in PROBLEM_KINDS.values()
+    }
+    assert options["output_defaults"] == {
+        kind.name: [kind.output_activation, kind.cost] for kind in PROBLEM_KINDS.values()
+    }
+
+
 EXAMPLE_DATASET = {"binary": "circle", "multiclass": "multi_blobs", "regression": "plane"}
 
 
@@ -176,16 +187,28 @@ def test_protocol_docs_are_generated_from_the_models():
 # -- TrainConfig ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("dataset", list(KINDS))
 def test_config_defaults_output_and_cost_by_kind(dataset):
-    config = valid_config(dataset)
-    assert config.kind == KINDS[dataset]
+    assert valid_config(dataset).kind == KINDS[dataset]
+    config = build_run(valid_config(dataset), 1, 0).config
     assert (config.output_activation, config.cost) == OUTPUT_BY_KIND[KINDS[dataset]]
 
 
 def test_config_keeps_an_explicit_output_and_cost():
-    config = TrainConfig(dataset="plane", output_activation="tanh")
+    config = build_run(TrainConfig(dataset="plane", output_activation="tanh"), 1, 0).config
     assert (config.output_activation, config.cost) == ("tanh", "mse")
-    config = TrainConfig(dataset="circle", cost="mse")
+    config = build_run(TrainConfig(dataset="circle", cost="mse"), 1, 0).config
     assert (config.output_activation, config.cost) == ("sigmoid", "mse")
+
+
+def test_validating_a_config_leaves_it_as_sent():
+    """Validators check and change nothing: the run fills in the output activation and cost
+    its kind of problem gets by default, on its own copy of the config."""
+    sent = {"dataset": "multi_blobs", "output_activation": None, "cost": None}
+    config = TrainConfig(**sent)
+    assert (config.output_activation, config.cost) == (None, None)
+    assert TrainConfig.model_validate(config.model_dump()) == config
+    run = build_run(config, 1, 0)
+    assert (run.config.output_activation, run.config.cost) == OUTPUT_BY_KIND["multiclass"]
+    assert (config.output_activation, config.cost) == (None, None)
 
 
 def test_config_accepts_its_limits():
@@ -384,7 +407,7 @@ def test_configure_answers_ready_then_the_first_frame(client, fields, layer_size
     with client.websocket_connect("/ws/train") as ws:
         ready, frame, arrays = configure(ws, config)
     assert ready["run"] == 1
-    assert ready["config"] == config.model_dump(mode="json")
+    assert ready["config"] == config.completed(config.kind).model_dump(mode="json")
     assert ready["kind"] == config.kind
     assert ready["layer_sizes"] == layer_sizes
     assert ready["metric"] == ("r2" if config.kind == "regression" else "accuracy")
