@@ -1,14 +1,25 @@
-"""Many browser tabs at once against the real server: frame rates, memory, threads.
+"""Many browser tabs at once against the real server: what each session gets, and what is left.
 
 Run from the repository root:
 
-    python benchmarks/bench_load.py            # 16 sessions for 10 s (what CI checks)
-    python benchmarks/bench_load.py --full     # 32 sessions for 30 s
+    python benchmarks/bench_load.py                 # capacity: 1, 8, 32, 64 sessions x 1, 2 workers
+    python benchmarks/bench_load.py --root /tmp/old --sessions 32 --workers 2 --seconds 10
+    python benchmarks/bench_load.py --churn         # 16 sessions for 10 s, a quarter vanishing
 
-It starts `python -m server` on a free port, trains one session to load the compiled kernels,
-then opens the sessions at once: each configures the default run, sends `play` and reads
-every frame. A quarter of them vanish at random moments (the TCP connection aborted, without
-a close handshake: a tab that crashed, sometimes mid-frame) and reconnect with a new session;
+**Capacity** (the default). For each worker count and session count it starts
+`python -m server --workers W` from each tree given (`--root`, default this one; the trees
+take turns case by case, so a change of the machine's load touches them alike), loads the
+compiled kernels in every worker, then opens the sessions one after another, as students
+arrive: each `configure`s the default run (circle, 2-4-2-1) and, if it trains, `play`s flat
+out (speed null); every client reads every message, with permessage-deflate as a browser
+does. With 64 sessions the first 32 train and the other 32 stay paused, so their handshakes
+are timed against a loaded server. One second after the last session opened, a window of
+`--seconds` gives each session's bytes/s on the socket, frames/s and epochs/s (frames'
+epoch counters); every session's handshake (connect to open) is timed as it opens.
+
+**Churn** (`--churn`, what CI checks through tests/server/test_load.py): the sessions open at
+once and a quarter of them vanish at random moments (the TCP connection aborted, without a
+close handshake: a tab that crashed, sometimes mid-frame) and reconnect with a new session;
 the others survive the whole window, and their frames' `history` must cover every epoch from
 1 without a gap. It prints frames per second per surviving session (median and 5th
 percentile), the slowest opening handshake, the server's resident memory (VmRSS) before, at
@@ -21,16 +32,19 @@ import asyncio
 import json
 import os
 import random
+import re
 import statistics
+import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout's server
-from server.launcher import ServerProcess  # noqa: E402
+from server.launcher import ServerProcess, free_port  # noqa: E402
 
 CHURN_FRACTION = 0.25
 SETTLE_TIMEOUT = 10.0
@@ -187,20 +201,214 @@ def warm_up(ws_url: str) -> None:
     asyncio.run(asyncio.wait_for(_warm_up(ws_url), 120))
 
 
+# -- capacity --------------------------------------------------------------------------------
+SESSION_COUNTS = (1, 8, 32, 64)
+WORKER_COUNTS = (1, 2)
+#: With this many sessions or more, half of them stay paused (the 64 of a class, say).
+MIXED_FROM = 64
+SETTLE_SECONDS = 1.0
+FRAME_EPOCH = re.compile(r'^\{"type": "frame", "run": \d+, "epoch": (\d+)')
+
+
+class CountingConnection(ClientConnection):
+    """A client connection that counts the bytes its socket receives (compressed)."""
+
+    wire_bytes = 0
+
+    def data_received(self, data: bytes) -> None:
+        self.wire_bytes += len(data)
+        super().data_received(data)
+
+
+@dataclass
+class Student:
+    """One tab of the capacity run: what it has received so far."""
+
+    trains: bool
+    handshake_seconds: float = 0.0
+    frames: int = 0
+    epoch: int = 0
+    websocket: CountingConnection | None = None
+
+    def snapshot(self) -> tuple[int, int, int]:
+        return self.frames, self.epoch, self.websocket.wire_bytes
+
+
+async def _read_all(student: Student) -> None:
+    """Read every message; frames' epochs from the start of their JSON, so that 64 readers
+    in this one process do not take the cores the server is measured on."""
+    async for message in student.websocket:
+        if isinstance(message, str) and (found := FRAME_EPOCH.match(message)):
+            student.frames += 1
+            student.epoch = int(found[1])
+
+
+def start_server(root: Path, workers: int) -> tuple[subprocess.Popen, int]:
+    """`python -m server --workers W` from the tree `root`, with room for every session."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(root), "MALLOC_ARENA_MAX": "2"}
+    command = [sys.executable, "-m", "server", "--no-browser", "--port", str(port)]
+    command += ["--workers", str(workers), "--max-sessions", "200"]
+    process = subprocess.Popen(
+        command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1):
+                return process, port
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError(f"no server from {root}") from None
+            time.sleep(0.1)
+
+
+async def _warm_every_worker(ws_url: str, workers: int) -> None:
+    """A few epochs on as many connections as it takes to reach every worker (the kernel hands
+    each to whichever accepts first), so that no worker loads its kernels in the window."""
+    await asyncio.gather(*(_warm_up(ws_url) for _ in range(4 * workers)))
+
+
+def _sessions_per_worker(ws_url: str, tries: int = 30) -> dict[int, int]:
+    """{pid: sessions} from /api/health over fresh connections (each may reach another
+    worker), until every worker seems to have answered."""
+    url = ws_url.replace("ws://", "http://").replace("/ws/train", "/api/health")
+    seen = {}
+    for _ in range(tries):
+        request = urllib.request.Request(url, headers={"Connection": "close"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            health = json.load(response)
+        seen[health["pid"]] = health["sessions"]
+    return seen
+
+
+async def _capacity(ws_url: str, sessions: int, seconds: float) -> tuple[dict, list[dict]]:
+    n_training = sessions if sessions < MIXED_FROM else sessions // 2
+    students = [Student(trains=i < n_training) for i in range(sessions)]
+    readers = []
+    try:
+        for student in students:
+            asked = time.perf_counter()
+            student.websocket = await connect(
+                ws_url,
+                max_size=None,
+                open_timeout=OPEN_TIMEOUT,
+                create_connection=CountingConnection,
+            )
+            student.handshake_seconds = time.perf_counter() - asked
+            await student.websocket.send(json.dumps({"type": "configure"}))
+            if student.trains:
+                await student.websocket.send(json.dumps({"type": "play"}))
+            readers.append(asyncio.create_task(_read_all(student)))
+        await asyncio.sleep(SETTLE_SECONDS)
+        began, first = time.perf_counter(), [student.snapshot() for student in students]
+        per_worker = await asyncio.to_thread(_sessions_per_worker, ws_url)
+        await asyncio.sleep(seconds - (time.perf_counter() - began))
+        ended, last = time.perf_counter(), [student.snapshot() for student in students]
+    finally:
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*(s.websocket.close() for s in students if s.websocket))
+    elapsed = ended - began
+    return per_worker, [
+        {
+            "trains": student.trains,
+            "handshake_s": student.handshake_seconds,
+            "frames_per_s": (b[0] - a[0]) / elapsed,
+            "epochs_per_s": (b[1] - a[1]) / elapsed,
+            "bytes_per_s": (b[2] - a[2]) / elapsed,
+        }
+        for student, a, b in zip(students, first, last, strict=True)
+    ]
+
+
+def capacity(root: Path, workers: int, sessions: int, seconds: float) -> dict:
+    """One case: per-session figures of the training sessions, and every handshake."""
+    process, port = start_server(root, workers)
+    ws_url = f"ws://127.0.0.1:{port}/ws/train"
+    try:
+        asyncio.run(asyncio.wait_for(_warm_every_worker(ws_url, workers), 180))
+        time.sleep(0.5)  # the warm-up sessions end
+        load = os.getloadavg()[0]
+        per_worker, rows = asyncio.run(_capacity(ws_url, sessions, seconds))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    training = [row for row in rows if row["trains"]]
+
+    def sorted_of(key: str) -> list[float]:
+        return sorted(row[key] for row in training)
+
+    fps, eps = sorted_of("frames_per_s"), sorted_of("epochs_per_s")
+    handshakes = sorted(row["handshake_s"] for row in rows)
+    return {
+        "root": str(root),
+        "workers": workers,
+        "sessions": sessions,
+        "training": len(training),
+        "load_before": load,
+        "fps_median": statistics.median(fps),
+        "fps_p5": _percentile(fps, 5),
+        "fps_min": fps[0],
+        "eps_median": statistics.median(eps),
+        "eps_min": eps[0],
+        "eps_total": sum(eps),
+        "kbps_median": statistics.median(sorted_of("bytes_per_s")) / 1000,
+        "handshake_median_s": statistics.median(handshakes),
+        "handshake_max_s": handshakes[-1],
+        "per_worker": sorted(per_worker.values(), reverse=True),
+    }
+
+
+def _percentile(ordered: list[float], percent: float) -> float:
+    return ordered[max(0, round(percent / 100 * (len(ordered) - 1)))]
+
+
+TABLE_HEAD = (
+    "| tree | workers | sessions (training) | frames/s median / p5 / min | epochs/s median / min "
+    "| epochs/s all together | kB/s median | handshake median / max | sessions per worker "
+    "| load |\n|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def table_row(f: dict) -> str:
+    return (
+        f"| {f['root']} | {f['workers']} | {f['sessions']} ({f['training']}) "
+        f"| {f['fps_median']:.1f} / {f['fps_p5']:.1f} / {f['fps_min']:.1f} "
+        f"| {f['eps_median']:,.0f} / {f['eps_min']:,.0f} | {f['eps_total']:,.0f} "
+        f"| {f['kbps_median']:.1f} | {f['handshake_median_s']:.3f} / {f['handshake_max_s']:.3f} s "
+        f"| {' + '.join(map(str, f['per_worker']))} | {f['load_before']:.1f} |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="32 sessions for 30 s")
-    parser.add_argument("--sessions", type=int)
-    parser.add_argument("--seconds", type=float)
+    parser.add_argument("--root", nargs="+", type=Path, default=[Path(__file__).parents[1]])
+    parser.add_argument("--sessions", type=int, nargs="+", default=list(SESSION_COUNTS))
+    parser.add_argument("--workers", type=int, nargs="+", default=list(WORKER_COUNTS))
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--churn", action="store_true", help="the churn run of CI instead")
     args = parser.parse_args()
-    sessions = args.sessions or (32 if args.full else 16)
-    seconds = args.seconds or (30.0 if args.full else 10.0)
-    with ServerProcess() as server:
-        warm_up(server.ws_url)
-        figures = measure(server.ws_url, server.process.pid, sessions, seconds)
-    print(f"{os.cpu_count()} cores; {sessions} sessions for {seconds:g} s")
-    for name, value in figures.items():
-        print(f"  {name:24} {value:.1f}" if isinstance(value, float) else f"  {name:24} {value}")
+    if args.churn:
+        sessions = args.sessions[0] if args.sessions != list(SESSION_COUNTS) else 16
+        with ServerProcess() as server:
+            warm_up(server.ws_url)
+            figures = measure(server.ws_url, server.process.pid, sessions, args.seconds)
+        print(f"{os.cpu_count()} cores; {sessions} sessions for {args.seconds:g} s")
+        for name, value in figures.items():
+            shown = f"{value:.1f}" if isinstance(value, float) else value
+            print(f"  {name:24} {shown}")
+        return
+    print(f"{os.cpu_count()} cores; windows of {args.seconds:g} s; {time.strftime('%F %T')}")
+    print(TABLE_HEAD, flush=True)
+    for workers in args.workers:
+        for sessions in args.sessions:
+            for root in args.root:
+                print(
+                    table_row(capacity(root.resolve(), workers, sessions, args.seconds)), flush=True
+                )
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

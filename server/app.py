@@ -4,6 +4,8 @@ import asyncio
 import json
 import os
 import re
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,8 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
 from . import protocol
-from .guard import TokenBucket, origin_allowed, refusal_reason
+from .guard import SESSION_SLOTS_ENV, SessionSlots, TokenBucket, origin_allowed, refusal_reason
+from .scheduler import Scheduler
 from .session import (
     DEFAULT_FRAME_RATE,
     MAX_PENDING_COMMANDS,
@@ -201,10 +204,9 @@ def _screen(received: dict, bucket: TokenBucket, byte_bucket: TokenBucket, setti
 
 
 async def _stop(session: TrainingSession) -> None:
-    """Stop the session's work and wait until its worker has ended, however long that takes
-    (one epoch or one command's build: `TrainingSession.close`), without holding a thread of
-    the loop's pool (a pool's threads outlive their work, which would leave threads behind
-    every session)."""
+    """Stop the session's work and wait until its turn under way has ended, however long that
+    takes (one epoch or one command's build: `TrainingSession.close`), without holding a thread
+    of the loop's pool."""
     session.close()
     while not session.finished:
         await asyncio.sleep(0.01)
@@ -223,8 +225,18 @@ async def _parse(text: str, settings: Settings):
     return message, error
 
 
+@dataclass
+class Sessions:
+    """The app's registry of running sessions, the scheduler that runs their work, and the
+    slots that cap them across the server's worker processes."""
+
+    scheduler: Scheduler
+    slots: SessionSlots
+    running: set = field(default_factory=set)
+
+
 async def training_socket(
-    websocket: WebSocket, settings: Settings, sessions: set, frame_rate: float
+    websocket: WebSocket, settings: Settings, sessions: Sessions, frame_rate: float
 ) -> None:
     """One session: refused at once if its origin is not allowed or the server is full."""
     await websocket.accept()
@@ -236,16 +248,20 @@ async def training_socket(
     ):
         await websocket.close(1008, refusal_reason(origin))
         return
-    if len(sessions) >= settings.max_sessions:
+    slot = sessions.slots.take()
+    if slot is None:
         await websocket.close(
-            1013, f"the server is full: {len(sessions)} sessions are running; try again later"
+            1013,
+            f"the server is full: {settings.max_sessions} sessions are running; try again later",
         )
         return
     outbox = Outbox(asyncio.get_running_loop(), settings.max_outbox_bytes)
-    session = TrainingSession(outbox, frame_rate, settings.compute_seconds, settings.max_parameters)
-    # The session counts against `max_sessions` (and in /api/health) until its worker has
+    session = TrainingSession(
+        outbox, sessions.scheduler, frame_rate, settings.compute_seconds, settings.max_parameters
+    )
+    # The session counts against `max_sessions` (and in /api/health) until its last turn has
     # ended, not only while its client is connected.
-    sessions.add(session)
+    sessions.running.add(session)
     sender = asyncio.create_task(_send(websocket, outbox))
     bucket = TokenBucket(settings.messages_per_second, settings.message_burst)
     byte_bucket = TokenBucket(settings.message_bytes_per_second, settings.max_upload_bytes)
@@ -282,7 +298,8 @@ async def training_socket(
         try:
             await _stop(session)
         finally:
-            sessions.discard(session)
+            sessions.running.discard(session)
+            sessions.slots.release(slot)
     if idle:
         await websocket.close(1000, f"idle for {settings.idle_seconds:g} s")
     elif outbox.overflowed:
@@ -301,17 +318,22 @@ def create_app(settings: Settings | None = None, frame_rate: float = DEFAULT_FRA
     # playground works offline; docs/protocol.md documents the API, /openapi.json describes it.
     app = FastAPI(title="MLP Playground", version=VERSION, docs_url=None, redoc_url=None)
     app.state.settings = settings
-    app.state.sessions = set()  # the app's registry of running sessions
+    shared = os.environ.get(SESSION_SLOTS_ENV)
+    if shared is None:  # this process alone: its own folder, removed with the app
+        app.state.slots_folder = tempfile.TemporaryDirectory(prefix="mlp-playground-slots-")
+    slots = SessionSlots(shared or app.state.slots_folder.name, settings.max_sessions)
+    app.state.sessions = Sessions(Scheduler(), slots)
 
     @app.get("/api/health")
     def health() -> dict:
         """Alive; which process answered and how many sessions it runs: one per open tab,
-        and a closed tab's until its worker has stopped (what `max_sessions` counts)."""
+        and a closed tab's until its work has stopped (what `max_sessions` counts, over every
+        worker process)."""
         return {
             "status": "ok",
             "version": VERSION,
             "pid": os.getpid(),
-            "sessions": len(app.state.sessions),
+            "sessions": len(app.state.sessions.running),
         }
 
     @app.get("/api/options")

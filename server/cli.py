@@ -1,14 +1,17 @@
-"""`mlp-playground [--host 127.0.0.1] [--port 8000] [--workers 1] [--no-browser] [caps...]`:
+"""`mlp-playground [--host 127.0.0.1] [--port 8000] [--workers 1|N|auto] [--no-browser] [caps...]`:
 start the playground.
 
 The caps, allowed origins and hosts, and the request heads' limits go to the worker processes
 through the environment (server/settings.py, server/web_security.py), so that each of
-`--workers` reads the same.
+`--workers` reads the same. `--max-sessions` holds for the server as a whole: its worker
+processes share one folder of session slots (`guard.SessionSlots`).
 """
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import webbrowser
 from dataclasses import fields
@@ -17,7 +20,8 @@ import uvicorn
 
 from mlp_engine import kernels
 
-from .guard import LOOPBACK_NAMES, host_allowed
+from .guard import LOOPBACK_NAMES, SESSION_SLOTS_ENV, host_allowed
+from .scheduler import available_cores
 from .settings import Settings, env_name
 from .web_security import HeadLimits
 
@@ -30,7 +34,14 @@ def _parser() -> argparse.ArgumentParser:
         help="interface to listen on (default 127.0.0.1: this machine only)",
     )
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    parser.add_argument(
+        "--workers",
+        type=worker_count,
+        default=1,
+        metavar="N|auto",
+        help="worker processes (default 1: one user starts fastest; 'auto': one per core this "
+        "process may use, for a class; see docs/deploy.md)",
+    )
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     parser.add_argument(
         "--allowed-origin",
@@ -77,6 +88,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def worker_count(text: str) -> int:
+    """`--workers`: a positive number, or 'auto' for one per core available
+    (`scheduler.available_cores`: each worker's scheduler trains on about one core, and the
+    interpreter lock keeps a process's Python work on one core at a time)."""
+    if text == "auto":
+        return available_cores()
+    count = int(text)
+    if count < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return count
+
+
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """The flags' settings; `--allowed-origin` adds to MLP_PLAYGROUND_ALLOWED_ORIGINS,
     `--allowed-host` to MLP_PLAYGROUND_ALLOWED_HOSTS, and so does a `--host` that is a name."""
@@ -103,17 +126,25 @@ def main(argv: list[str] | None = None) -> None:
         )
     threading.Thread(target=kernels.warm_up, name="compile-kernels", daemon=True).start()
     url = f"http://{args.host}:{args.port}/"
-    print(f"MLP Playground: {url}", flush=True)
+    processes = "1 worker process" if args.workers == 1 else f"{args.workers} worker processes"
+    print(f"MLP Playground: {url} ({processes})", flush=True)
     if not args.no_browser:
         threading.Timer(1.0, webbrowser.open, [url]).start()
-    uvicorn.run(
-        "server.app:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="warning",
-        http="server.web_security:HeadLimitedProtocol",
-    )
+    given = os.environ.get(SESSION_SLOTS_ENV)  # a folder of the service's, e.g. under /run
+    slots = given or tempfile.mkdtemp(prefix="mlp-playground-slots-")
+    os.environ[SESSION_SLOTS_ENV] = slots
+    try:
+        uvicorn.run(
+            "server.app:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="warning",
+            http="server.web_security:HeadLimitedProtocol",
+        )
+    finally:
+        if not given:
+            shutil.rmtree(slots, ignore_errors=True)
 
 
 if __name__ == "__main__":

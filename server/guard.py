@@ -13,8 +13,12 @@ re-resolved, so every request's `Host` must be an IP address (what the browser's
 then where it connects), a loopback name, or a name the server was told to serve.
 """
 
+import fcntl
 import ipaddress
+import os
+import random
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -130,3 +134,36 @@ class TokenBucket:
             self.tokens -= amount
             return True
         return False
+
+
+#: The folder of `SessionSlots` shared by the worker processes of one server (`mlp-playground`
+#: makes it); without it each process counts its own sessions.
+SESSION_SLOTS_ENV = "MLP_PLAYGROUND_SESSION_SLOTS"
+
+
+class SessionSlots:
+    """`max_sessions` across every worker process of a server: a session holds one of
+    `capacity` slot files in `directory` under an exclusive `flock`. The kernel lets a slot go
+    when its holder closes it or its process dies, so a crashed worker leaves none taken, and
+    no count can drift."""
+
+    def __init__(self, directory: Path, capacity: int):
+        self.directory, self.capacity = Path(directory), capacity
+
+    def take(self) -> int | None:
+        """A free slot (a file descriptor, for `release`), or None when all are taken."""
+        first = random.randrange(self.capacity)  # a free slot is found in a few tries
+        for i in range(self.capacity):
+            path = self.directory / f"slot-{(first + i) % self.capacity}"
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return fd
+        return None
+
+    @staticmethod
+    def release(slot: int) -> None:
+        os.close(slot)

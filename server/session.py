@@ -1,23 +1,25 @@
-"""One browser tab's training run: its model, data, worker thread and pacing.
+"""One browser tab's training run: its model, data, commands and pacing.
 
-The model belongs to the worker thread alone. The websocket handler hands it commands through
-a queue; the worker answers through an `Outbox`, whose frame slot holds at most one frame: a
-new frame is built only once the last one has been taken, and its `history` sums up the
-epochs trained meanwhile (the run keeps them all: `server.history`). A slow client therefore
-slows the frame rate, never training, and never makes the server buffer without bound: the
-control messages waiting for it are capped in count and in bytes, and the commands waiting for
-the worker in count.
+The session's work runs in turns on the worker process's `Scheduler` (server/scheduler.py):
+a turn handles the commands waiting, trains for a few milliseconds, then builds the frame if
+one is due. Only one turn of a session runs at a time, so the model belongs to whichever pool
+thread runs it. The websocket handler hands the session commands through a bounded queue;
+the session answers through an `Outbox`, whose frame slot holds at most one frame: a new frame
+is built only once the last one has been taken, and its `history` sums up the epochs trained
+meanwhile (the run keeps them all: `server.history`). A slow client therefore slows the frame
+rate, never training, and never makes the server buffer without bound: the control messages
+waiting for it are capped in count and in bytes, and the commands waiting for the session in
+count.
 
 When the client goes, `close` stops the work at once: between epochs, between the parameters
 of a gradient check, and before any command still queued (those are dropped, not run). The
-session keeps its place in the app's registry until its worker has actually ended.
+session keeps its place in the app's registry until its turn under way has actually ended.
 """
 
 import asyncio
 import contextlib
 import json
 import math
-import queue
 import threading
 import time
 from collections import deque
@@ -35,31 +37,31 @@ from .export import check_fits, export_file, imported_run
 from .frames import input_grid, network_arrays
 from .history import LossHistory
 from .protocol import TrainConfig
+from .scheduler import Scheduler
 
-STOP = object()
 #: Control messages waiting for a client that does not read; past this the connection closes.
 MAX_PENDING_MESSAGES = 1000
 #: Their bytes, by default (`Settings.max_outbox_bytes`): one data export can be megabytes.
 MAX_PENDING_BYTES = 8 * 1024 * 1024
-#: Commands waiting for the worker (a configure on a big data set takes a tenth of a second);
-#: a client that sends faster has its further commands dropped until the worker catches up.
+#: Commands waiting for the session (a configure on a big data set takes a tenth of a second);
+#: a client that sends faster has its further commands dropped until the session catches up.
 MAX_PENDING_COMMANDS = 32
 DEFAULT_FRAME_RATE = 30.0
-#: Frames are built on a thread of their own (`FrameBuilder`) while training goes on; it may
-#: be busy at most this share of the time, so that on a machine with few cores a deep
-#: network's frames (milliseconds each) do not take the CPU from training.
+#: Frames are built in the session's turns, between bursts of training; building them may take
+#: at most this share of the CPU time the session gets, so that a deep network's frames
+#: (milliseconds each), or the frames of many sessions sharing a core, do not take it from
+#: training.
 FRAME_BUDGET = 0.5
-#: How long the worker trains between two looks at its commands (they wait at most this long).
-BURST_SECONDS = 0.002
 #: Weight of the newest frame in the moving average of frame build times.
 FRAME_TIME_SMOOTHING = 0.2
-#: The worker does nothing else while it checks a gradient, so a check that would take longer
-#: (big networks on big batches: it evaluates the cost twice per parameter) is refused.
+#: A gradient check holds the session (and a thread of the scheduler's blocking lane), so a
+#: check that would take longer (big networks on big batches: it evaluates the cost twice per
+#: parameter) is refused.
 GRADCHECK_MAX_SECONDS = 5.0
 
 
 class Outbox:
-    """Messages from the worker thread to the websocket's sender coroutine, as JSON text
+    """Messages from the session's turns to the websocket's sender coroutine, as JSON text
     (serialised by the thread that puts them, so that a big export is not encoded on the
     event loop)."""
 
@@ -172,27 +174,42 @@ COSTLY_COMMANDS = (
     protocol.UploadCsv,
     protocol.Draw,
 )
+#: Commands whose work may take long (up to `GRADCHECK_MAX_SECONDS`, or reading megabytes):
+#: their turns run on the scheduler's blocking lane, never delaying the turns of training.
+BLOCKING_COMMANDS = (
+    protocol.Configure,
+    protocol.Reset,
+    protocol.ImportModel,
+    protocol.UploadCsv,
+    protocol.Draw,
+    protocol.Gradcheck,
+    protocol.Export,
+)
 
 
 class TrainingSession:
-    """Trains one run on a worker thread, driven by the client's messages."""
+    """Trains one run in turns on the `scheduler`'s threads, driven by the client's messages."""
 
     def __init__(
         self,
         outbox: Outbox,
+        scheduler: Scheduler,
         frame_rate: float = DEFAULT_FRAME_RATE,
         compute_seconds: float = math.inf,
         max_parameters: int | None = None,
     ):
         self.outbox = outbox
+        self.scheduler = scheduler
         self.frame_interval = 1.0 / frame_rate
-        #: The worker's time a run may use (training, and every command's work, building the
+        #: The session's time a run may use (training, and every command's work, building the
         #: run included); then training pauses and costly commands are refused until a new run.
         self.compute_seconds = compute_seconds
         self.max_parameters = max_parameters  # weights and biases a run's network may have
         self.compute_used = 0.0
-        self.commands: queue.Queue = queue.Queue(maxsize=MAX_PENDING_COMMANDS)
-        self.stopping = threading.Event()  # set by `close`: the worker's work ends at once
+        self._commands: deque = deque()
+        self._commands_lock = threading.Lock()
+        self.stopping = threading.Event()  # set by `close`: the session's work ends at once
+        self.ended = threading.Event()  # set by the scheduler once stopping and out of its turn
         self.run: Run | None = None
         self.custom: CustomData | None = None  # the user's own data set: drawn or uploaded
         self.state = "idle"
@@ -205,62 +222,96 @@ class TrainingSession:
         self._next_frame_at = 0.0  # frames keep to a schedule, so that they average the rate
         self._next_epoch_at = 0.0
         self._rate_window: deque = deque(maxlen=64)
-        self.frames = FrameBuilder(outbox)
-        self.worker = threading.Thread(target=self._work, name="training-session", daemon=True)
-        self.worker.start()
+        self.frame_seconds = 0.0  # how long a frame takes to build: a moving average
+        self._trained_since_frame = 0.0  # CPU seconds of training since the last frame
+        scheduler.add(self)
 
     # -- the handler's side --------------------------------------------------------------------
     def submit(self, message) -> bool:
-        """Queue a validated client message for the worker: False (and the message dropped)
+        """Queue a validated client message for the session: False (and the message dropped)
         when `MAX_PENDING_COMMANDS` already wait."""
-        try:
-            self.commands.put_nowait(message)
-        except queue.Full:
-            return False
+        with self._commands_lock:
+            if len(self._commands) >= MAX_PENDING_COMMANDS:
+                return False
+            self._commands.append(message)
+        self.scheduler.wake(self)
         return True
 
     def close(self) -> None:
-        """Stop the session's work: the worker drops the commands still queued, stops training
-        and any gradient check under way, and ends with its frame builder soon after (within
-        one epoch or one command's build); `finished` says when. Does not block."""
+        """Stop the session's work: the commands still queued are dropped, and training and
+        any gradient check under way stop (within one epoch or one command's build);
+        `finished` says when. Does not block."""
         self.stopping.set()
-        with contextlib.suppress(queue.Empty):
-            while True:
-                self.commands.get_nowait()
-        with contextlib.suppress(queue.Full):
-            self.commands.put_nowait(STOP)  # wakes a worker that waits for commands
+        with self._commands_lock:
+            self._commands.clear()
+        self.scheduler.wake(self)
 
     @property
     def finished(self) -> bool:
-        """Whether the worker (and with it the frame builder) has ended."""
-        return not self.worker.is_alive()
+        """Whether the session has stopped and its last turn has ended."""
+        return self.ended.is_set()
 
-    # -- the worker's side ---------------------------------------------------------------------
-    def _work(self) -> None:
+    # -- the scheduler's side ------------------------------------------------------------------
+    def next_command_blocks(self) -> bool:
+        with self._commands_lock:
+            return bool(self._commands) and isinstance(self._commands[0], BLOCKING_COMMANDS)
+
+    def take_turn(self, blocking_lane: bool, seconds: float) -> float | None:
+        """The waiting commands (on the blocking lane the first, which may take long, and those
+        quick ones after it), then on the fast lane training for about `seconds`, then the
+        frame if due. Returns when the next turn is wanted (`Job.take_turn`)."""
         # A run that diverges overflows on purpose of the learning rate the user chose: the
         # engine detects it and the session reports it (`diverged`); NumPy's warnings would
         # only fill the server's log (in this thread: errstate is per thread).
         with np.errstate(all="ignore"):
-            self._work_until_stopped()
+            try:
+                self._handle_commands(blocking_lane)
+                if not blocking_lane:
+                    self._train_for(seconds)
+                self._maybe_emit_frame()
+            except GradientCheckStopped:
+                return None
+            except Exception as error:  # keep the session usable whatever went wrong
+                self.state, self.steps_left = "paused", 0
+                self._error("internal", f"{type(error).__name__}: {error}")
+        return self._next_turn_at()
 
-    def _work_until_stopped(self) -> None:
-        try:
-            while not self.stopping.is_set():
-                command = self._next_command()
-                if command is STOP or self.stopping.is_set():
-                    return
-                try:
-                    if command is not None:
-                        self._charged(self._handle, command)
-                    self._train_for(BURST_SECONDS)
-                    self._maybe_emit_frame()
-                except GradientCheckStopped:
-                    return
-                except Exception as error:  # keep the session usable whatever went wrong
-                    self.state, self.steps_left = "paused", 0
-                    self._error("internal", f"{type(error).__name__}: {error}")
-        finally:
-            self.frames.close()
+    def _next_command(self, blocking_allowed: bool):
+        """The first waiting command, taken; None when none waits, or it may take long and
+        `blocking_allowed` is false (it waits for a turn on the blocking lane)."""
+        with self._commands_lock:
+            if not self._commands or self.stopping.is_set():
+                return None
+            if not blocking_allowed and isinstance(self._commands[0], BLOCKING_COMMANDS):
+                return None
+            return self._commands.popleft()
+
+    def _handle_commands(self, blocking_lane: bool) -> None:
+        blocking_allowed = blocking_lane  # one command that may take long per blocking turn
+        while (command := self._next_command(blocking_allowed)) is not None:
+            blocking_allowed = False
+            self._charged(self._handle, command)
+
+    def _next_turn_at(self) -> float | None:
+        """When this session wants its next turn: now when it has commands or epochs due,
+        at its next paced epoch or frame, or None when only a command can give it work."""
+        if self.stopping.is_set():
+            return None
+        with self._commands_lock:
+            if self._commands:
+                return 0.0
+        if self._should_train():
+            return 0.0
+        now = time.perf_counter()
+        wanted = []
+        if self.training and self.speed is not None:
+            wanted.append(self._next_epoch_at)
+        if self._dirty:
+            due = self._next_frame_at if self.training else now
+            if due <= now:  # due and not built: the client has not taken the last one yet
+                due = now + self.frame_interval / 2
+            wanted.append(due)
+        return min(wanted, default=None)
 
     def _charged(self, work, *args) -> None:
         """Do `work`, charging its time to the run's compute budget (a command that begins a
@@ -283,22 +334,16 @@ class TrainingSession:
         )
 
     def _train_for(self, seconds: float) -> None:
-        """Train the epochs that are due, for at most about `seconds` before looking at the
-        commands and the frame schedule again."""
-        start = time.perf_counter()
+        """Train the epochs that are due, for at most about `seconds` before giving the
+        scheduler's thread to the next session."""
+        start, cpu_start = time.perf_counter(), time.thread_time()
         deadline = start + seconds
         while self._should_train():
-            # A slow frame being built goes first: training alongside it fights it for the
-            # GIL (the engine's small NumPy calls hold it), which made a 6 x 8 network's
-            # frames take 2-4x as long and its page fall to ~16 frames/s. A quick frame (the
-            # default network's) is built beside training: waiting for it would cost more
-            # epochs than the contention does (docs/performance.md).
-            if self.frames.seconds > seconds:
-                self.frames.wait()
             self._train_epoch()
             if time.perf_counter() >= deadline:
                 break
         self.compute_used += time.perf_counter() - start
+        self._trained_since_frame += time.thread_time() - cpu_start
         if self.training and self.budget_spent:
             self.state, self.steps_left, self._dirty = "paused", 0, True
             self._status(
@@ -317,23 +362,6 @@ class TrainingSession:
         if self.state != "running" and self.steps_left == 0:
             return False
         return self.speed is None or time.perf_counter() >= self._next_epoch_at
-
-    def _next_command(self):
-        """The next command; blocks only as long as there is nothing else to do."""
-        if self._should_train():
-            timeout = 0.0
-        elif self.state == "running" and self.speed is not None:
-            timeout = max(0.0, self._next_epoch_at - time.perf_counter())
-        elif self._dirty:
-            timeout = self.frame_interval
-        else:
-            timeout = None
-        try:
-            if timeout == 0.0:
-                return self.commands.get_nowait() if self.commands.qsize() else None
-            return self.commands.get(timeout=timeout)
-        except queue.Empty:
-            return None
 
     def _handle(self, message) -> None:
         if isinstance(message, COSTLY_COMMANDS) and self.budget_spent:
@@ -544,7 +572,6 @@ class TrainingSession:
             self.layer_space = None
         self._rate_window.clear()
         self.compute_used = 0.0
-        self.frames.wait()  # the last run's frame goes out before this run's `ready`
         self.outbox.put(ready_message(run))
         self._dirty = True
         self._emit_frame()
@@ -575,18 +602,26 @@ class TrainingSession:
         self._dirty = True
 
     def _maybe_emit_frame(self) -> None:
+        if self.stopping.is_set():
+            return
         now = time.perf_counter()
         idle = self.state != "running" and self.steps_left == 0
-        ready = self.outbox.frame_slot_free() and not self.frames.busy
-        if self._dirty and (now >= self._next_frame_at or idle) and ready:
-            self._emit_frame(in_background=not idle)
-            interval = max(self.frame_interval, self.frames.seconds / FRAME_BUDGET)
-            self._next_frame_at = max(self._next_frame_at + interval, now)
+        # While training flat out, a frame waits until the session has trained at least as
+        # long as the frame takes (with FRAME_BUDGET 0.5) since the last one: the fewer turns
+        # a session gets, the fewer frames, never the fewer epochs. A paced run's frames show
+        # each epoch as it comes.
+        earned = self.speed is not None or self._trained_since_frame >= self.frame_seconds * (
+            1 / FRAME_BUDGET - 1
+        )
+        due = idle or (now >= self._next_frame_at and earned)
+        if self._dirty and due and self.outbox.frame_slot_free():
+            self._emit_frame()
+            self._trained_since_frame = 0.0
+            self._next_frame_at = max(self._next_frame_at + self.frame_interval, now)
 
-    def _emit_frame(self, in_background: bool = False) -> None:
-        """Hand the run's state to the frame builder: in the background while training goes
-        on, else at once (so that a frame answering a command follows that command's other
-        messages)."""
+    def _emit_frame(self) -> None:
+        """Build the frame of the run as it is now and put it in the outbox (after the messages
+        already there: a frame answering a command follows that command's other messages)."""
         job = FrameJob(
             run=self.run,
             theta=self.run.model.theta.copy(),
@@ -598,11 +633,19 @@ class TrainingSession:
             layer_space=self.layer_space,
         )
         self._dirty = False
-        if in_background:
-            self.frames.submit(job)
-        else:
-            self.frames.wait()
-            self.frames.build(job)
+        # The thread's CPU time, not the clock's: waiting for the interpreter lock while other
+        # sessions' turns hold it costs this session nothing, and must not lower its rate.
+        start = time.thread_time()
+        try:
+            message, payload = frame_message(job)
+        except Exception as error:  # a frame that cannot be built must not end the session
+            self._error("internal", f"frame: {error}")
+            return
+        self.outbox.put_frame(message, payload)
+        took = time.thread_time() - start
+        # Averaged, so that one frame slowed by the machine's other work (the browser drawing
+        # on the same cores) does not halve the frame rate on its own.
+        self.frame_seconds += FRAME_TIME_SMOOTHING * (took - self.frame_seconds)
 
     def _epochs_per_s(self) -> float:
         window = self._rate_window
@@ -699,61 +742,6 @@ class FrameJob:
     probe: int
     epochs_per_second: float
     layer_space: protocol.LayerSpaceView | None = None
-
-
-class FrameBuilder:
-    """Builds frames on a thread of its own, from a copy of the weights, so that training goes
-    on meanwhile: a deep network's frame (its grid through every layer) takes milliseconds.
-    One job at a time; `busy` until the frame is in the outbox."""
-
-    def __init__(self, outbox: Outbox):
-        self.outbox = outbox
-        self.jobs: queue.Queue = queue.Queue(maxsize=1)
-        self.idle = threading.Event()
-        self.idle.set()
-        self.seconds = 0.0  # how long a frame takes to build: a moving average of recent frames
-        self.thread = threading.Thread(target=self._work, name="frame-builder", daemon=True)
-        self.thread.start()
-
-    @property
-    def busy(self) -> bool:
-        return not self.idle.is_set()
-
-    def submit(self, job: FrameJob) -> None:
-        self.idle.clear()
-        self.jobs.put(job)
-
-    def wait(self, timeout: float | None = None) -> None:
-        self.idle.wait(timeout)
-
-    def build(self, job: FrameJob) -> None:
-        start = time.perf_counter()
-        message, payload = frame_message(job)
-        self.outbox.put_frame(message, payload)
-        took = time.perf_counter() - start
-        # Averaged, so that one frame slowed by the machine's other work (the browser drawing
-        # on the same cores) does not halve the frame rate on its own.
-        self.seconds += FRAME_TIME_SMOOTHING * (took - self.seconds)
-
-    def close(self) -> None:
-        """End the builder's thread once the frame it builds (if any) is done."""
-        self.jobs.put(STOP)
-        self.thread.join()
-
-    def _work(self) -> None:
-        with np.errstate(all="ignore"):  # a diverged run's weights overflow float32: shown as is
-            self._build_until_stopped()
-
-    def _build_until_stopped(self) -> None:
-        while (job := self.jobs.get()) is not STOP:
-            try:
-                self.build(job)
-            except Exception as error:  # a frame that cannot be built must not end the session
-                self.outbox.put(
-                    protocol.Error(code="internal", message=f"frame: {error}").model_dump()
-                )
-            finally:
-                self.idle.set()
 
 
 def frame_message(job: FrameJob) -> tuple[dict, bytes]:

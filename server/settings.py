@@ -43,7 +43,9 @@ class Settings:
             "(or 1000 replies) the connection is closed"
         },
     )
-    max_sessions: int = field(default=64, metadata={"help": "concurrent sessions per process"})
+    max_sessions: int = field(
+        default=64, metadata={"help": "concurrent sessions, over every worker process"}
+    )
     idle_seconds: float = field(
         default=30 * 60.0,
         metadata={"help": "close a session without a client message while not training"},

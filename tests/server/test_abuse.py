@@ -23,6 +23,7 @@ from mlp_engine import MLP
 from mlp_engine.inspection import GradientCheckStopped, gradient_check
 from server import protocol
 from server.app import create_app
+from server.scheduler import Scheduler
 from server.session import MAX_PENDING_COMMANDS, Outbox, TrainingSession
 from server.settings import Settings
 
@@ -109,19 +110,19 @@ def test_the_command_queue_is_bounded_and_close_drops_what_waits(monkeypatch):
         release.wait(10)
 
     monkeypatch.setattr(TrainingSession, "_handle", slow_handle)
-    session = TrainingSession(Outbox(NoLoop()))
+    session = TrainingSession(Outbox(NoLoop()), Scheduler())
     assert session.submit(protocol.Pause(type="pause"))
-    assert entered.wait(10)  # the worker is busy with that one
+    assert entered.wait(10)  # the session's turn is busy with that one
     accepted = [
         session.submit(protocol.Inspect(type="inspect")) for _ in range(MAX_PENDING_COMMANDS + 10)
     ]
     session.close()
     assert not session.finished, "the command under way finishes first"
     release.set()
-    session.worker.join(10)
+    assert session.ended.wait(10)
     assert accepted.count(True) == MAX_PENDING_COMMANDS
     assert accepted[MAX_PENDING_COMMANDS:] == [False] * 10
-    assert session.finished and not session.frames.thread.is_alive()
+    assert session.scheduler.jobs == 0, "the scheduler has let the session go"
     assert len(handled) == 1, "the queued commands were dropped, not run"
 
 
