@@ -1,10 +1,13 @@
 """The FastAPI application: REST for the menus, a websocket per training session, the page."""
 
 import asyncio
+import contextlib
 import json
 import os
 import re
+import signal
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -310,19 +313,86 @@ async def training_socket(
         )
 
 
+#: How long a stopping server waits for its pages to receive their runs' final states.
+RESTART_NOTICE_SECONDS = 3.0
+
+
+async def tell_pages_of_restart(sessions: set, timeout: float = RESTART_NOTICE_SECONDS) -> None:
+    """Have every session tell its page that the server stops and send its run's final state
+    (`TrainingSession.tell_restart`); return once all are written to their sockets, or after
+    `timeout` (a page that does not read)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    told = list(sessions)
+    for session in told:
+        while not session.tell_restart() and loop.time() < deadline:
+            await asyncio.sleep(0.01)  # its commands are full: the worker is taking them
+
+    def waiting(session) -> bool:
+        unsent = not session.restart_told.is_set() or session.outbox.pending_bytes > 0
+        return unsent and not session.finished
+
+    while loop.time() < deadline and any(waiting(session) for session in told):
+        await asyncio.sleep(0.01)
+
+
+def _tell_pages_before_stopping(app: FastAPI) -> None:
+    """On SIGTERM, tell the pages first (`tell_pages_of_restart`), then let uvicorn's own
+    handler begin its graceful shutdown, which closes the websockets (code 1012): by then each
+    page holds its run's final state. Only where uvicorn handles the signal (its main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    uvicorn_handler = signal.getsignal(signal.SIGTERM)
+    if not callable(uvicorn_handler):
+        return
+    loop = asyncio.get_running_loop()
+
+    async def tell_then_stop(signum, frame) -> None:
+        try:
+            await tell_pages_of_restart(app.state.sessions.running)
+        finally:
+            uvicorn_handler(signum, frame)
+
+    def on_sigterm(signum, frame) -> None:
+        if app.state.stopping is not None:  # a second SIGTERM: stop at once
+            uvicorn_handler(signum, frame)
+            return
+        app.state.stopping = True
+
+        def start() -> None:
+            app.state.stopping = loop.create_task(tell_then_stop(signum, frame))
+
+        loop.call_soon_threadsafe(start)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI):
+    _tell_pages_before_stopping(app)
+    yield
+
+
 def create_app(settings: Settings | None = None, frame_rate: float = DEFAULT_FRAME_RATE) -> FastAPI:
     """The playground's app: `settings` default to the environment's (server/settings.py);
     `frame_rate` caps the frames per second each session sends."""
     settings = Settings.from_env() if settings is None else settings
     # No /docs nor /redoc: FastAPI's pages load Swagger UI and ReDoc from a CDN, and the
     # playground works offline; docs/protocol.md documents the API, /openapi.json describes it.
-    app = FastAPI(title="MLP Playground", version=VERSION, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="MLP Playground",
+        version=VERSION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=_lifespan,
+    )
     app.state.settings = settings
     shared = os.environ.get(SESSION_SLOTS_ENV)
     if shared is None:  # this process alone: its own folder, removed with the app
         app.state.slots_folder = tempfile.TemporaryDirectory(prefix="mlp-playground-slots-")
     slots = SessionSlots(shared or app.state.slots_folder.name, settings.max_sessions)
     app.state.sessions = Sessions(Scheduler(), slots)
+    app.state.stopping = None  # a SIGTERM's notice to the pages, once one came
 
     @app.get("/api/health")
     def health() -> dict:

@@ -252,7 +252,7 @@ def _place(location: tuple) -> str:
     return path
 
 
-def _describe(error: ValidationError, shown: int = 3) -> str:
+def describe_problems(error: ValidationError, shown: int = 3) -> str:
     """The first problems of a file, each with its field and (if short) the value found; the
     members of a union that a value fits none of are one problem."""
     problems: dict[str, list] = {}
@@ -284,4 +284,4 @@ def check_model_file(data, max_parameters: int | None = None) -> ModelFile:
     try:
         return ModelFile.model_validate(data, context={"max_parameters": max_parameters})
     except ValidationError as error:
-        raise ValueError(f"the model file's {_describe(error)}") from None
+        raise ValueError(f"the model file's {describe_problems(error)}") from None

@@ -320,6 +320,27 @@ class ImportModel(_Strict):
     model: dict
 
 
+class KeepState(_Strict):
+    """Ask for the run's state (`run_state`) from now on, to keep for a `resume`: what a page
+    sends first on every connection. A `resume` asks for it too."""
+
+    type: Literal["keep_state"]
+
+
+class Resume(_Strict):
+    """Carry on with a run the page kept: `state` is the latest `run_state` the page received
+    (without its `type` and `history_rows`), its `custom` data filled in when a later state left
+    them out, and `history`: the loss history the page shows, at most `history_rows` rows, every
+    epoch at most `epoch`. Answered like `import_model`: `data` (custom data), then `ready` with
+    the run's own number, a `status` "resumed ...", and frames from the kept epoch on; training
+    goes on if `state` was "running". The run is checked as strictly as an imported model file
+    (`state.model` is one) and against its own config, data and history; an error `bad_resume`
+    names what does not fit, and changes nothing."""
+
+    type: Literal["resume"]
+    state: dict
+
+
 #: Every message a client may send; the union that parses them, the list of their types and
 #: docs/protocol.md are made from this tuple.
 CLIENT_MESSAGES = (
@@ -338,6 +359,8 @@ CLIENT_MESSAGES = (
     Draw,
     Export,
     ImportModel,
+    KeepState,
+    Resume,
 )
 # Union[...] takes the tuple as it stands; `|` would need the models spelt out again.
 ClientMessage = Annotated[Union[CLIENT_MESSAGES], Field(discriminator="type")]  # noqa: UP007
@@ -352,7 +375,7 @@ def message_type(model: type[BaseModel]) -> str:
 
 CLIENT_TYPES = tuple(message_type(model) for model in CLIENT_MESSAGES)
 #: Messages that carry a file: they may be as large as an upload (see `app._screen`).
-UPLOAD_TYPES = ("upload_csv", "draw", "import_model")
+UPLOAD_TYPES = ("upload_csv", "draw", "import_model", "resume")
 
 
 # -- server to client ------------------------------------------------------------------------
@@ -628,6 +651,44 @@ class Status(BaseModel):
     message: str
 
 
+class RunState(BaseModel):
+    """The run as the page keeps it, to send back in a `resume` after a lost connection or a
+    reload; sent once asked for (`keep_state`, `resume`): at least every 2 seconds while
+    training, and whenever the run begins, pauses, ends or changes (a new rate or weight, a new
+    probe).
+
+    `model` is the run's model file (as `export` "model" writes it, without the custom data),
+    except that the random generator's 128-bit words (`rng_state.state`) are decimal strings,
+    which a page's JSON keeps exactly. `custom`: the run's own data set (as the model file keeps
+    it), sent in the first state of a run only, null in the others (and for other data).
+    `changes`: what the user changed while the run trained, [after epoch, what, where, value]
+    (what: "learning_rate", "l1", "l2", "W" [layer, row, col] or "b" [layer, row]).
+    `history_rows`: the most loss-history rows a `resume` may bring back.
+    """
+
+    type: Literal["run_state"] = "run_state"
+    run: int
+    epoch: int
+    state: State
+    speed: float | None = Field(description="the session's pace in epochs a second; null: flat out")
+    probe: int
+    resets: int = Field(description="resets of the run's config before this run")
+    initial_config: TrainConfig = Field(description="the config as the run began")
+    imported_at: int | None = Field(description="the epoch of the model file it began from")
+    changes: list[tuple[int, str, list[int] | None, float]]
+    model: dict
+    custom: dict | None
+    history_rows: int
+
+
+class Restarting(BaseModel):
+    """The server is stopping (SIGTERM: a deploy or a restart): a final `run_state` follows,
+    then the connection closes (code 1012); the page resumes the run on reconnecting."""
+
+    type: Literal["restarting"] = "restarting"
+    message: str
+
+
 class Error(BaseModel):
     """Something the client sent could not be done; nothing else changed."""
 
@@ -645,6 +706,7 @@ class Error(BaseModel):
         "bad_data",
         "no_data",
         "bad_model",
+        "bad_resume",
         "internal",
         "message_too_large",
         "rate_limited",

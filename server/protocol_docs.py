@@ -37,7 +37,8 @@ is served at `/vendor/plotly.min.js` from the installed `plotly` package.
 
 The caps are in `server_limits` of `/api/options` and set with `mlp-playground`'s flags or
 `MLP_PLAYGROUND_*` variables (server/settings.py). A message larger than `max_message_bytes`
-(`max_upload_bytes` for the messages that carry a file: `upload_csv`, `draw`, `import_model`)
+(`max_upload_bytes` for the messages that carry a file: `upload_csv`, `draw`, `import_model`,
+`resume`)
 gets `error` `message_too_large`; more than `messages_per_second` messages (bursts of
 `message_burst`), more than `message_bytes_per_second` bytes (bursts of `max_upload_bytes`: one
 largest upload at once), or more than 32 commands waiting for the session's worker get `error`
@@ -62,6 +63,27 @@ is answered 400),
 hijacking needs a victim's browser, and browsers always send `Origin`. No client input reaches
 a file path or `eval`: messages are validated against the models below, and model files are
 JSON, never pickle.
+
+## Runs that survive the server
+
+A session lives in one server process; the page keeps its run. A client that sends
+`keep_state` (the page does, first, on every connection) gets a `run_state` at least every 2
+seconds while a run trains (every 1.5 s), and at once when a run begins, pauses, ends or
+changes (a new rate, an edited weight, a new probe): the run's model file, its custom data (in
+a run's first state only), the changes made while it trained and where it stood. The page holds
+the latest in memory and in the tab's `sessionStorage`. When its connection opens again, on the
+same server restarted, on another backend behind a load balancer, or after a reload of the
+tab, it sends `resume` with that state and its loss history instead of a `configure`; the run
+carries on with its number, at the kept epoch, with the same weights, optimiser state and batch
+order (the random generator's state travels too), training if it was. A `resume` is checked as
+strictly as `import_model` (its model is a model file, read by the same code) and against the
+run's own record; it can do nothing an import or a configure could not. An `error`
+`bad_resume` names what does not fit and changes nothing; the page says so in words and offers
+the kept run as a model file.
+
+On SIGTERM (a deploy, a restart) the server sends every page `restarting` and its run's final
+`run_state`, waits until they are written (3 s at most), then closes the connections with code
+1012; the page shows "server restarting, your run is kept" and resumes once a server answers.
 """
 
 # One example of each of `protocol.CLIENT_MESSAGES`, found by its type.
@@ -81,6 +103,17 @@ CLIENT_EXAMPLES = [
     {"type": "draw", "x": [[1.5, -2.0], [-3.0, 0.5]], "y": [0, 1], "kind": "binary"},
     {"type": "export", "what": "model"},
     {"type": "import_model", "model": {"format": "mlp_engine.MLP", "version": 1, "...": "..."}},
+    {"type": "keep_state"},
+    {
+        "type": "resume",
+        "state": {
+            "run": 2,
+            "epoch": 1200,
+            "state": "running",
+            "...": "... the rest of the last run_state, without type and history_rows ...",
+            "history": {"epoch": [0, 1, "..."], "train_loss": [0.69, "..."], "test_loss": ["..."]},
+        },
+    },
 ]
 
 # A 2-3-1 network on `circle` with batch_size 4, probe 17, rounded to 4 digits.
@@ -243,6 +276,41 @@ SERVER_EXAMPLES = {
             },
         ],
     },
+    "RunState": {
+        "type": "run_state",
+        "run": 2,
+        "epoch": 1200,
+        "state": "running",
+        "speed": 20,
+        "probe": 0,
+        "resets": 0,
+        "initial_config": "{... the full TrainConfig as the run began ...}",
+        "imported_at": None,
+        "changes": [[800, "learning_rate", None, 0.01], [950, "W", [1, 0, 2], 0.5]],
+        "model": {
+            "format": "mlp_engine.MLP",
+            "version": 2,
+            "config": "{... MLP.config() ...}",
+            "layers": [{"W": [[0.12, -0.4], "..."], "b": [0.01, "..."]}, "..."],
+            "optimizer_state": {"t": 60000, "m": ["..."], "v": ["..."]},
+            "rng_state": {
+                "bit_generator": "PCG64",
+                "state": {
+                    "state": "212010371540946359214187441470331391426",
+                    "inc": "87136372517582989555478159403783844777",
+                },
+                "has_uint32": 0,
+                "uinteger": 0,
+            },
+            "playground": {"format": "mlp-playground.run", "config": "{...}", "epoch": 1200},
+        },
+        "custom": None,
+        "history_rows": 65536,
+    },
+    "Restarting": {
+        "type": "restarting",
+        "message": "server restarting, your run is kept: it resumes once the server is back",
+    },
     "Status": {"type": "status", "state": "paused", "epoch": 42, "message": "paused"},
     "Error": {
         "type": "error",
@@ -310,6 +378,8 @@ def render() -> str:
         protocol.Frame,
         protocol.Inspection,
         protocol.GradcheckReport,
+        protocol.RunState,
+        protocol.Restarting,
         protocol.Status,
         protocol.Error,
     ]

@@ -31,7 +31,7 @@ from mlp_engine import MLP, TrainingDiverged
 from mlp_engine.inspection import GradientCheckStopped, gradient_check, trace
 from mlp_engine.operations import spec
 
-from . import protocol
+from . import protocol, run_state
 from .data import CustomData, NoCustomData, RunData, csv_data, drawn_data, run_data
 from .export import check_fits, export_file, imported_run
 from .frames import input_grid, network_arrays
@@ -184,6 +184,7 @@ BLOCKING_COMMANDS = (
     protocol.Draw,
     protocol.Gradcheck,
     protocol.Export,
+    protocol.Resume,
 )
 
 
@@ -224,6 +225,8 @@ class TrainingSession:
         self._rate_window: deque = deque(maxlen=64)
         self.frame_seconds = 0.0  # how long a frame takes to build: a moving average
         self._trained_since_frame = 0.0  # CPU seconds of training since the last frame
+        self.run_states = run_state.StateSchedule()  # the page's copy of the run (`resume`)
+        self.restart_told = threading.Event()  # the page knows the server stops (`tell_restart`)
         scheduler.add(self)
 
     # -- the handler's side --------------------------------------------------------------------
@@ -245,6 +248,12 @@ class TrainingSession:
         with self._commands_lock:
             self._commands.clear()
         self.scheduler.wake(self)
+
+    def tell_restart(self) -> bool:
+        """Have the worker tell the page that the server stops and send it the run's final
+        state; `restart_told` is set once they are in the outbox. False when the commands are
+        full (try again)."""
+        return self.submit(run_state.RESTARTING)
 
     @property
     def finished(self) -> bool:
@@ -269,6 +278,7 @@ class TrainingSession:
                 if not blocking_lane:
                     self._train_for(seconds)
                 self._maybe_emit_frame()
+                self._maybe_send_state()
             except GradientCheckStopped:
                 return None
             except Exception as error:  # keep the session usable whatever went wrong
@@ -375,6 +385,16 @@ class TrainingSession:
             return
         if isinstance(message, protocol.ImportModel):
             self._import_model(message)
+            return
+        if isinstance(message, protocol.KeepState):
+            self.run_states.wanted = True
+            return
+        if isinstance(message, protocol.Resume):
+            self.run_states.wanted = True
+            self._resume(message)
+            return
+        if message is run_state.RESTARTING:
+            self._say_restarting()
             return
         if self.run is None:
             self._error("not_configured", f"send 'configure' before {message.type!r}")
@@ -532,6 +552,40 @@ class TrainingSession:
         self._begin(run, resets=0)
         self._status(f"imported the model at epoch {run.epoch}")
 
+    def _resume(self, message: protocol.Resume) -> None:
+        """The run a page kept (`run_state`), carrying on where it was, with its own number."""
+        runs = self.runs
+        try:
+            kept, config, model, custom = run_state.check_kept_run(
+                message.state, self.max_parameters
+            )
+            self.runs = kept.run - 1
+            run = self._build(config, kept.resets, custom)
+            run_state.restore(run, kept, model)
+        except ValueError as error:
+            self.runs = runs
+            self._error("bad_resume", str(error))
+            return
+        if custom is not None:  # the page learns of the run's data as after an upload
+            self.custom = custom
+            self.outbox.put(custom.info())
+        self._begin(run, resets=kept.resets)
+        self.probe, self.speed, self._dirty = kept.probe, kept.speed, True
+        if kept.state == "running":
+            self.state = "running"
+            self._next_epoch_at = time.perf_counter()
+        self._status(f"resumed run {run.number} at epoch {run.epoch}")
+
+    def _say_restarting(self) -> None:
+        """The server stops: the run's last frame (the page's loss curve reaches the final
+        state's epoch), `restarting`, the final state; then no more training here."""
+        if self.run is not None:
+            self._emit_frame()
+        for notice in run_state.restarting_messages(self):
+            self.outbox.put(notice)
+        self.state, self.steps_left = "paused", 0  # the page's copy says where it was
+        self.restart_told.set()
+
     def _build(self, config: TrainConfig, resets: int, custom: CustomData | None) -> Run:
         """A new run, or a ValueError naming what does not fit (also the server's size cap)."""
         run = build_run(config, self.runs + 1, resets, custom)
@@ -646,6 +700,15 @@ class TrainingSession:
         # Averaged, so that one frame slowed by the machine's other work (the browser drawing
         # on the same cores) does not halve the frame rate on its own.
         self.frame_seconds += FRAME_TIME_SMOOTHING * (took - self.frame_seconds)
+
+    def _maybe_send_state(self) -> None:
+        """The page's copy of the run, when it is due (`run_state.StateSchedule`); none after
+        the final one (`tell_restart`), which says where the run was."""
+        if self.restart_told.is_set():
+            return
+        message = self.run_states.message(self)
+        if message is not None:
+            self.outbox.put(message)
 
     def _epochs_per_s(self) -> float:
         window = self._rate_window

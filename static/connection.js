@@ -8,6 +8,9 @@
 
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 8000;
+// A server that said it restarts is back within seconds: try every second meanwhile, rather
+// than at the backoff's growing delays (up to 8 s late).
+const RESTART_RETRY_MS = 1000;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The payload as float32 values, read little-endian whatever the host's byte order. */
@@ -61,7 +64,13 @@ export class Connection {
     this.handlers = handlers;
     this.socket = null;
     this.retryMs = FIRST_RETRY_MS;
+    this.restarting = false;
     this.pendingFrame = null;
+  }
+
+  /** The server said it stops to restart: reconnect every second until it is back. */
+  expectRestart() {
+    this.restarting = true;
   }
 
   connect() {
@@ -69,13 +78,14 @@ export class Connection {
     socket.binaryType = "arraybuffer";
     socket.addEventListener("open", () => {
       this.retryMs = FIRST_RETRY_MS;
+      this.restarting = false;
       this.handlers.open();
     });
     socket.addEventListener("message", (event) => this.receive(event.data));
     socket.addEventListener("close", () => {
       this.pendingFrame = null;
-      const delay = this.retryMs;
-      this.retryMs = Math.min(2 * this.retryMs, MAX_RETRY_MS);
+      const delay = this.restarting ? RESTART_RETRY_MS : this.retryMs;
+      if (!this.restarting) this.retryMs = Math.min(2 * this.retryMs, MAX_RETRY_MS);
       this.handlers.close(delay);
       setTimeout(() => this.connect(), delay);
     });

@@ -42,6 +42,7 @@ import { fitSelection, renderLayerSpace } from "./layerspace.js";
 import { usesX2 } from "./sketches.js";
 import { onResize } from "./size.js";
 import { linkedDrawingEntry, UserData } from "./userdata.js";
+import { historyRows, KeptRun, lossHistory } from "./resume.js";
 
 const RENDER_SAMPLES = 600;
 const RATE_INTERVAL_MS = 1000;
@@ -115,6 +116,7 @@ async function start() {
     pendingProbe: null, // the probe asked for (a click, N or P) until a frame shows it
     diverged: false, // the run stopped on a divergence (status "diverged")
     unstableSeen: false, // this run's loss was found oscillating above its start (shown once)
+    restarting: false, // the server said it stops: the run is kept, and resumes on reconnecting
     openOnReady: lessonById(state.lesson)?.open ?? null, // a lesson's view, once its run is ready
     outputTab: "boundary",
     layerSpace: null,
@@ -131,6 +133,9 @@ async function start() {
   };
   const { inspect } = page;
   window.playground.state = state;
+  const kept = new KeptRun();
+  window.playground.kept = kept;
+  window.playground.lossHistory = () => page.history;
 
   const send = (message) => connection.send(message);
 
@@ -142,6 +147,12 @@ async function start() {
 
   function configure() {
     send({ type: "configure", config: trainConfig(state, options) });
+  }
+
+  /** A new run on a new connection (or after a refused resume), at the page's speed. */
+  function startAfresh() {
+    if (!userData.resend()) configure(); // else configured on the data's answer
+    send({ type: "set", speed: state.speed });
   }
 
   function stateChanged({ reconfigure }) {
@@ -398,19 +409,38 @@ async function start() {
     open() {
       byId("connection-banner").hidden = true;
       byId("connection-state").textContent = "connected";
-      if (!userData.resend()) configure(); // else configured on the data's answer
-      send({ type: "set", speed: state.speed });
+      page.restarting = false;
+      // The run this tab kept carries on (its history: the page's, or a reloaded tab's stored
+      // one), and gets the speed once it is back (`ready`); else a new run, configured on the
+      // data's answer if the data go first.
+      const history = page.run && page.run.run === kept.state?.run ? page.history : null;
+      send({ type: "keep_state" });
+      if (!kept.resume(send, history)) startAfresh();
     },
     close(retryMs) {
       page.running = false;
       showPlaying(false);
       const banner = byId("connection-banner");
       const seconds = (retryMs / 1000).toFixed(1);
-      banner.textContent = `Connection to the server lost. Reconnecting in ${seconds} s…`;
+      banner.textContent = page.restarting
+        ? `Server restarting, your run is kept. Reconnecting in ${seconds} s…`
+        : `Connection to the server lost. Reconnecting in ${seconds} s…`;
       banner.hidden = false;
       byId("connection-state").textContent = "disconnected";
     },
+    restarting() {
+      page.restarting = true;
+      connection.expectRestart();
+      const banner = byId("connection-banner");
+      banner.textContent = "Server restarting, your run is kept.";
+      banner.hidden = false;
+    },
+    run_state(message) {
+      kept.keep(message, page.history);
+    },
     ready(message) {
+      const resumed = kept.resumedBy(message);
+      const sameRun = resumed && page.run?.run === message.run && page.runs.current;
       page.run = message;
       window.playground.run = message;
       userData.ready(message);
@@ -420,9 +450,21 @@ async function start() {
       page.hover = null;
       page.pendingProbe = null;
       page.awaitingStatus = false;
-      page.history = page.runs.start(message);
+      if (sameRun) {
+        // The run goes on in this page's compare tab, its curve cut back to the kept epoch.
+        const { current } = page.runs;
+        current.history = lossHistory(historyRows(page.history, kept.state.epoch, Infinity));
+        current.ready = message;
+        page.runs.version += 1;
+        page.history = current.history;
+      } else {
+        page.history = page.runs.start(message);
+        if (resumed) page.history = page.runs.current.history = lossHistory(kept.storedHistory);
+      }
+      window.playground.resumed = resumed ? { run: message.run, epoch: kept.state.epoch } : null;
+      if (resumed) send({ type: "set", speed: state.speed });
       clearFieldErrors([...CONFIG_FIELDS, "model"]);
-      if (page.importing) {
+      if (page.importing || resumed) {
         // A file trained on its own data sent them first (a `data` message): custom is known.
         page.importing = null;
         adoptConfig(message.config, message.kind);
@@ -500,6 +542,12 @@ async function start() {
       userData.received(message);
     },
     error(error) {
+      if (error.code === "bad_resume" || (kept.pending && error.code === "message_too_large")) {
+        kept.refuse();
+        showResumeRefused(error.message);
+        startAfresh();
+        return;
+      }
       if (userData.failed(error)) return;
       const about = error.details?.[0]?.loc?.[0];
       const importFailed = page.importing && error.code === "message_too_large";
@@ -594,6 +642,18 @@ async function start() {
       `the model file (Export model).`;
     notice.hidden = false;
   }
+  /** Say in words why the kept run did not resume, and offer it as a file. */
+  function showResumeRefused(reason) {
+    byId("resume-notice-text").textContent =
+      `Your run could not be resumed on this server (${reason}). It is kept: save it as a ` +
+      "model file, which Import model reads once the server allows it.";
+    byId("resume-notice").hidden = false;
+  }
+  byId("resume-save").addEventListener("click", () => saveFile(kept.refusedFile()));
+  byId("resume-dismiss").addEventListener("click", () => {
+    byId("resume-notice").hidden = true;
+  });
+
   if (drawing) userData.restore(drawing);
   else if (linkedDataset === CUSTOM) {
     showLinkNotice(
