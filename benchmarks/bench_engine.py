@@ -23,8 +23,11 @@ it drops the N mod batch leftover samples, torch's loop keeps a short last batch
 
 "Products alone" is the engine's epoch with everything but its matrix products taken out: for
 each batch, z = a W^T for every layer, dW = delta^T a for every layer and (W^T delta) for every
-layer but the first, with NumPy on the engine's own W (views into its parameter vector) and the
-shapes of its batches: what BLAS alone would take. The engine cannot be faster than that.
+layer but the first, on the engine's own W (views into its parameter vector), the shapes of its
+batches and its BLAS (`kernels.product`: SciPy's OpenBLAS for the products OpenBLAS threads,
+np.matmul for the others): what BLAS alone would take. The engine cannot be faster than that.
+The row reads contiguous slices of X where the engine gathers shuffled rows, and makes no
+update: the limit of an epoch with no gather and no step at all.
 """
 
 import argparse
@@ -48,7 +51,7 @@ from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_info
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from mlp_engine import MLP  # noqa: E402
+from mlp_engine import MLP, kernels  # noqa: E402
 from mlp_engine.datasets import make_dataset  # noqa: E402
 
 OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -152,12 +155,12 @@ def products_runner(case: Case):
             for start in range(0, len(X) - m + 1, m):
                 a = [X[start : start + m]]
                 for w in W:  # eq. 32 without b and phi
-                    a.append(a[-1] @ w.T)
+                    a.append(kernels.product(a[-1], w, transpose_b=True))
                 delta = a[-1]  # delta^L has the shape of a^L; its values do not matter here
                 for l in range(len(W) - 1, -1, -1):
-                    np.matmul(delta.T, a[l], out=dW[l])  # eq. 15
+                    kernels.product(delta, a[l], dW[l], transpose_a=True)  # eq. 15
                     if l > 0:
-                        delta = delta @ W[l]  # eq. 13 without phi'
+                        delta = kernels.product(delta, W[l])  # eq. 13 without phi'
         return epochs
 
     return run

@@ -13,7 +13,8 @@ without a compiled form (a user's own `Activation`, say) trains on the NumPy pat
 the tests check that an epoch here equals a NumPy epoch for every hyperparameter.
 
 Large networks train on NumPy and BLAS, but three of their element-wise passes run here, each
-fused into one pass (see "Element-wise passes of large networks" below).
+fused into one pass (see "Element-wise passes of large networks" below), and their products go
+to one BLAS, SciPy's, through `product` and `gemm` (see "Matrix products").
 
 Layout as in `MLP`: theta = [W^1..W^L (row-major), b^1..b^L]; `widths` = [n_x, n_h..., n_y].
 """
@@ -270,12 +271,19 @@ def _bias_phi(code, alpha, z, b, a):
             a[i, j] = s if s > 0 or s != s else low
 
 
-def _vjp_in_place(code, alpha, z, g):
+def _vjp_in_place(code, alpha, z, g, sums):
     """Eq. 13's Hadamard product, g <- g o phi'(z), as NumPy's g * (z > 0) for ReLU (alpha = 0)
-    or np.where(z > 0, g, alpha g) for leaky ReLU."""
+    or np.where(z > 0, g, alpha g) for leaky ReLU; with `sums` of g's width, eq. 14's column
+    sums of the result too, added row after row as NumPy's np.add.reduce(g, axis=0) adds them."""
+    with_sums = sums.size > 0
+    if with_sums:
+        sums[:] = 0.0
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
-            g[i, j] = g[i, j] if z[i, j] > 0 else alpha * g[i, j]
+            value = g[i, j] if z[i, j] > 0 else alpha * g[i, j]
+            g[i, j] = value
+            if with_sums:
+                sums[j] += value
 
 
 def _sgd_step(theta, grad, eta):
@@ -332,15 +340,81 @@ def bias_phi(code: int, alpha: float, z: np.ndarray, b: np.ndarray, a: np.ndarra
     passes().bias_phi(code, z.dtype.type(alpha), z, b, a)
 
 
-def vjp_in_place(code: int, alpha: float, z: np.ndarray, g: np.ndarray) -> None:
-    """g <- g o phi'(z) in place, for an activation of `EXACT_PASSES`."""
-    passes().vjp_in_place(code, g.dtype.type(alpha), z, g)
+def vjp_in_place(
+    code: int, alpha: float, z: np.ndarray, g: np.ndarray, sums: np.ndarray | None = None
+) -> None:
+    """g <- g o phi'(z) in place, for an activation of `EXACT_PASSES`, and the column sums of
+    the result into `sums` if it is given."""
+    sums = np.zeros(0, g.dtype) if sums is None else sums
+    passes().vjp_in_place(code, g.dtype.type(alpha), z, g, sums)
 
 
 def sgd_step(theta: np.ndarray, grad: np.ndarray, learning_rate: float) -> None:
     """theta <- theta - learning_rate * grad in place (eta cast to theta's dtype, as NumPy casts
     a Python float)."""
     passes().sgd_step(theta, grad, theta.dtype.type(learning_rate))
+
+
+# -- matrix products ---------------------------------------------------------------------------
+# NumPy's and SciPy's wheels each bring their own OpenBLAS, each with its own threads, which spin
+# for a while after a product. A product on one library's threads right after one on the
+# other's waits for the spinning threads to be descheduled: on two cores, alternating the two
+# made three products 9x slower (docs/performance.md). Every product that OpenBLAS would run
+# on its threads therefore goes to one of them, SciPy's: the only one whose GEMM takes the
+# beta of C <- alpha A B + beta C, which folds an update rule into eq. 15 (`gemm`). Its wrapper
+# holds the GIL while the product runs (np.matmul releases it): other threads wait one product.
+
+#: Multiply-adds (m n k) from which OpenBLAS runs a product on its threads (its
+#: GEMM_MULTITHREAD_THRESHOLD, 4, times 65,536); smaller ones stay with NumPy, on this thread.
+THREADED_PRODUCT = 4 * 65536
+
+_gemm_routines = None
+
+
+def gemm(
+    alpha: float,
+    A: np.ndarray,
+    B: np.ndarray,
+    beta: float,
+    C: np.ndarray,
+    transpose_a: bool = False,
+    transpose_b: bool = False,
+) -> np.ndarray:
+    """C <- alpha op(A) op(B) + beta C in place (op(X) = X^T where asked), by SciPy's BLAS.
+
+    C must be a C-contiguous array of float32 or float64 (a copy would be written instead);
+    A and B are read in C's dtype.
+    """
+    global _gemm_routines
+    if not C.flags.c_contiguous or C.dtype not in (np.float32, np.float64):
+        raise ValueError("gemm writes into a C-contiguous float32 or float64 array")
+    if _gemm_routines is None:
+        from scipy.linalg import blas
+
+        _gemm_routines = {np.dtype(np.float32): blas.sgemm, np.dtype(np.float64): blas.dgemm}
+    # BLAS is column-major: C^T = op(B)^T op(A)^T, where X^T is the column-major view of X.
+    _gemm_routines[C.dtype](
+        alpha, B.T, A.T, beta, C.T, trans_a=transpose_b, trans_b=transpose_a, overwrite_c=1
+    )
+    return C
+
+
+def product(
+    A: np.ndarray,
+    B: np.ndarray,
+    out: np.ndarray | None = None,
+    transpose_a: bool = False,
+    transpose_b: bool = False,
+) -> np.ndarray:
+    """op(A) op(B), written into `out` if given: by SciPy's BLAS when OpenBLAS would run it on
+    its threads (see above), else by NumPy's np.matmul on this thread."""
+    left, right = (A.T if transpose_a else A), (B.T if transpose_b else B)
+    (n, k), width = left.shape, right.shape[1]
+    if n * k * width < THREADED_PRODUCT or (out is not None and not out.flags.c_contiguous):
+        return np.matmul(left, right, out=out)
+    if out is None:
+        out = np.empty((n, width), np.result_type(A, B))
+    return gemm(1.0, A, B, 0.0, out, transpose_a, transpose_b)
 
 
 def train_epoch(

@@ -78,7 +78,7 @@ class DenseLayer:
     def weighted_input(self, X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Eq. 32 (eq. 34 for a batch): Z = X W^T + b, shape (m, n_h), written into `out` if
         given (an (m, n_h) array of the layer's dtype that the caller reuses)."""
-        z = np.matmul(X, self._W.T, out=out)
+        z = kernels.product(X, self._W, out, transpose_b=True)
         z += self._b  # b broadcast over the m rows
         return z
 
@@ -91,7 +91,7 @@ class DenseLayer:
         if form is None:
             z = self.weighted_input(X, out)
             return z, self.activation(z)
-        z = np.matmul(X, self._W.T, out=out)  # eq. 32; + b in the same pass as eq. 33
+        z = kernels.product(X, self._W, out, transpose_b=True)  # eq. 32; + b with eq. 33
         a = np.empty_like(z) if a_out is None else a_out
         kernels.bias_phi(*form, z, self._b, a)
         return z, a

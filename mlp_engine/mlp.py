@@ -32,6 +32,8 @@ class Scratch:
     """Arrays the training loop reuses for batches of m samples (see `MLP._scratch`)."""
 
     m: int
+    X: np.ndarray  # the batch's samples, (m, n_x), and
+    Y: np.ndarray  # their targets, (m, n_y)
     Z: list[np.ndarray]  # z^l, (m, n_h^l), for every layer
     A: list[np.ndarray]  # a^l = phi(z^l), (m, n_h^l), for every layer
     G: list[np.ndarray]  # (W^(l+1))^T delta^(l+1), (m, n_h^l), for every hidden layer
@@ -132,8 +134,10 @@ class MLP:
         self.theta = np.empty(n_parameters, self.dtype)
         self.grad = np.zeros(n_parameters, self.dtype)
         self._grad_views = []
+        self._weight_parts = []  # W^l's place in theta: theta[part]
         w_offset, b_offset = 0, self.n_weights
         for layer, (n_h, n_x) in zip(self.sequential, shapes, strict=True):
+            self._weight_parts.append(slice(w_offset, w_offset + n_h * n_x))
             views = []
             for vector in (self.theta, self.grad):
                 W = vector[w_offset : w_offset + n_h * n_x].reshape(n_h, n_x)
@@ -257,26 +261,37 @@ class MLP:
             return self.cost.fused_delta(a, Y)
         return self.output_activation.vjp(z, a, self.cost.gradient(a, Y))
 
-    def _backward(self, Y: np.ndarray, scratch: "Scratch | None" = None) -> list[np.ndarray]:
+    def _backward(
+        self, Y: np.ndarray, scratch: "Scratch | None" = None, fold: bool = False
+    ) -> list[np.ndarray]:
         """Fill `grad` with nabla_theta C of the last forward pass; return every layer's delta
         divided by m.
 
         The 1/m of eqs. 30-31 (the mean over the batch) is applied once, to delta^L: eqs. 13-15
         are linear in it, so every delta^l, dW^l and db^l comes out divided by m too, without a
         pass over the whole gradient.
+
+        With `fold`, each layer's weights take the optimiser's step inside eq. 15's product
+        (`Optimizer.fold`), once eq. 13 has used them: `grad` then holds the biases' gradient
+        alone, for the caller's step.
         """
         A, Z = self.activations_cache, self.weighted_inputs_cache
         delta_L = self.output_delta(Y)
         delta_L *= 1.0 / A[0].shape[0]
         deltas = [delta_L]
+        np.add.reduce(delta_L, axis=0, out=self._grad_views[-1][1])  # eq. 14, summed over x
         for l in range(len(self.sequential) - 1, -1, -1):
-            delta, (dW, db) = deltas[0], self._grad_views[l]
-            np.matmul(delta.T, A[l], out=dW)  # eq. 15, summed over the samples x
-            np.add.reduce(delta, axis=0, out=db)  # eq. 14, summed over the samples x
-            if l > 0:  # eq. 13: delta^l = ((W^(l+1))^T delta^(l+1)) o phi'(z^l)
-                previous = self.sequential[l - 1].activation
-                W_delta = np.matmul(delta, self.sequential[l].W, out=scratch and scratch.G[l - 1])
-                deltas.insert(0, previous.vjp_in_place(Z[l - 1], A[l], W_delta))
+            delta, W = deltas[0], self.sequential[l].W
+            if l > 0:  # eq. 13: delta^l = ((W^(l+1))^T delta^(l+1)) o phi'(z^l), and its eq. 14
+                previous, db_below = self.sequential[l - 1].activation, self._grad_views[l - 1][1]
+                W_delta = kernels.product(delta, W, scratch and scratch.G[l - 1])
+                deltas.insert(0, previous.vjp_in_place(Z[l - 1], A[l], W_delta, db_below))
+            if fold:
+                self.optimizer.fold(self._weight_parts[l], W, delta, A[l], self.l2)
+            else:  # eq. 15, summed over the samples x
+                kernels.product(delta, A[l], self._grad_views[l][0], transpose_a=True)
+        if fold:
+            return deltas
         weights = self.grad[: self.n_weights]
         if self.l1:
             weights += self.l1 * np.sign(self.theta[: self.n_weights])
@@ -302,21 +317,30 @@ class MLP:
         return [(g.dW, g.db) for g in self.backward(Y)]
 
     # -- training ---------------------------------------------------------------------------------
-    def _update(self, X: np.ndarray, Y: np.ndarray) -> None:
-        """One step of eqs. 30-31 (or of the chosen optimiser) on a checked batch."""
+    def _update(self, X: np.ndarray, Y: np.ndarray, fold: bool = False) -> None:
+        """One step of eqs. 30-31 (or of the chosen optimiser) on a checked batch; with `fold`,
+        the weights' step is taken inside eq. 15's products (see `_backward`)."""
         scratch = self._scratch(X.shape[0])
         self._forward(X, scratch)
-        self._backward(Y, scratch)
-        self.optimizer.update(self.theta, self.grad)
+        if not fold:
+            self._backward(Y, scratch)
+            self.optimizer.update(self.theta, self.grad)
+            return
+        self.optimizer.begin_step(self.theta)
+        self._backward(Y, scratch, fold=True)
+        biases = slice(self.n_weights, None)
+        self.optimizer.apply(self.theta[biases], self.grad[biases], biases)
 
     def _scratch(self, m: int) -> "Scratch":
-        """The arrays for z^l, a^l and (W^(l+1))^T delta^(l+1) of batches of m samples, kept from
-        step to step: fresh ones of a large network's size would cost the kernel a page fault
-        for every 4 KiB of them, every step."""
+        """The arrays for the samples and targets, z^l, a^l and (W^(l+1))^T delta^(l+1) of
+        batches of m samples, kept from step to step: fresh ones of a large network's size would
+        cost the kernel a page fault for every 4 KiB of them, every step."""
         if self._scratch_arrays is None or self._scratch_arrays.m != m:
             widths = [layer.n_h for layer in self.sequential]
             self._scratch_arrays = Scratch(
                 m,
+                np.empty((m, self.n_x), self.dtype),
+                np.empty((m, self.n_y), self.dtype),
                 [np.empty((m, n), self.dtype) for n in widths],
                 [np.empty((m, n), self.dtype) for n in widths],
                 [np.empty((m, n), self.dtype) for n in widths[:-1]],
@@ -385,9 +409,15 @@ class MLP:
             arrays = self.theta, self.grad, widths, X, Y, order, batch_size
             self.optimizer.steps_taken(kernels.train_epoch(*arrays, epoch_form, buffers, t))
         else:
-            # One gather per batch, not per epoch: the batch is still in cache for its products.
+            # A network too large for the compiled loop takes SGD's or momentum's step inside
+            # eq. 15's products (L1's sign(W) is not linear in the gradient: it keeps the pass).
+            fold = not small and self.optimizer.folds() and self.l1 == 0
+            # One gather per batch, not per epoch, so that the batch is still in cache for its
+            # products, into kept arrays (mode="clip": no copy to guard against overlap).
+            scratch = self._scratch(batch_size)
             for rows in order.reshape(-1, batch_size):
-                self._update(X[rows], Y[rows])
+                batch_X = np.take(X, rows, axis=0, out=scratch.X, mode="clip")
+                self._update(batch_X, np.take(Y, rows, axis=0, out=scratch.Y, mode="clip"), fold)
         if evaluate:
             self._forward(X)
             loss = self._cost(Y)

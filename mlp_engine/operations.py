@@ -77,13 +77,18 @@ class Activation(Operation):
             return None
         return form
 
-    def vjp_in_place(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    def vjp_in_place(
+        self, z: np.ndarray, a: np.ndarray, grad: np.ndarray, sums: np.ndarray
+    ) -> np.ndarray:
         """`vjp`, written into `grad` (an array the caller gives up) where a pass of `kernels`
-        computes it; the result either way."""
+        computes it; the result either way. Its column sums (eq. 14's, summed over the batch)
+        go into `sums`, in that same pass where there is one."""
         form = self.exact_pass(grad.size)
         if form is None:
-            return self.vjp(z, a, grad)
-        kernels.vjp_in_place(*form, z, grad)
+            result = self.vjp(z, a, grad)
+            np.add.reduce(result, axis=0, out=sums)
+            return result
+        kernels.vjp_in_place(*form, z, grad, sums)
         return grad
 
 

@@ -43,16 +43,38 @@ class Optimizer:
     # -- the rule -----------------------------------------------------------------------------
     def update(self, theta: np.ndarray, grad: np.ndarray) -> None:
         """One step: count it, create the buffers at the first one, then apply the rule."""
+        self.begin_step(theta)
+        self.apply(theta, grad)
+
+    def begin_step(self, theta: np.ndarray) -> None:
+        """Count a step and create the buffers at the first one, before `apply` or `fold`."""
         self.t += 1
         self._create_buffers(theta)
-        self.apply(theta, grad)
 
     def _create_buffers(self, theta: np.ndarray) -> None:
         if self.buffers and getattr(self, self.buffers[0]) is None:
             for buffer in self.buffers:
                 setattr(self, buffer, np.zeros_like(theta))
 
-    def apply(self, theta: np.ndarray, grad: np.ndarray) -> None:
+    def apply(self, theta: np.ndarray, grad: np.ndarray, part: slice = slice(None)) -> None:
+        """The rule's step on `theta` with gradient `grad`: the parameters theta[part] of the
+        model's vector (all of them by default), whose share of the buffers it uses."""
+        raise NotImplementedError
+
+    # -- the step folded into eq. 15's product -------------------------------------------------
+    def folds(self) -> bool:
+        """Whether `fold` can take a layer's step: only a class that defines it (a subclass may
+        change `apply`)."""
+        return "fold" in type(self).__dict__
+
+    def fold(self, part: slice, W: np.ndarray, delta: np.ndarray, a: np.ndarray, l2: float) -> None:
+        """The rule's step on the weights W = theta[part] of one layer, with dC/dW = delta^T a
+        + l2 W (eq. 15 summed over the batch, delta carrying the 1/m of eqs. 30-31), taken
+        inside that product: one GEMM writes the step without a dW array or a pass over it.
+
+        It rounds as a GEMM does, not as `apply`'s `theta - eta * grad`, so that the model
+        uses it only where the compiled epoch is not used, for networks too large for it.
+        """
         raise NotImplementedError
 
     # -- the compiled epoch -------------------------------------------------------------------
@@ -126,11 +148,16 @@ class SGD(Optimizer):
     name = "sgd"
     kernel_code = kernels.SGD
 
-    def apply(self, theta, grad):
+    def apply(self, theta, grad, part=slice(None)):
         if theta.size >= kernels.LARGE_PASS:
-            kernels.sgd_step(theta, grad, self.learning_rate)  # one pass, every core
+            kernels.sgd_step(theta, grad, self.learning_rate)  # one pass
         else:
             theta -= self.learning_rate * grad
+
+    def fold(self, part, W, delta, a, l2):
+        """W <- (1 - eta l2) W - eta delta^T a: eqs. 30-31 with the L2 term, one GEMM."""
+        eta = self.learning_rate
+        kernels.gemm(-eta, delta, a, 1.0 - eta * l2, W, transpose_a=True)
 
 
 class Momentum(Optimizer):
@@ -147,10 +174,19 @@ class Momentum(Optimizer):
     def hyperparameters(self):
         return {"mu": self.mu}
 
-    def apply(self, theta, grad):
-        self.velocity *= self.mu
-        self.velocity += grad
-        theta -= self.learning_rate * self.velocity
+    def apply(self, theta, grad, part=slice(None)):
+        velocity = self.velocity[part]
+        velocity *= self.mu
+        velocity += grad
+        theta -= self.learning_rate * velocity
+
+    def fold(self, part, W, delta, a, l2):
+        """v <- mu v + delta^T a (one GEMM), v += l2 W, then W -= eta v."""
+        velocity = self.velocity[part].reshape(W.shape)
+        kernels.gemm(1.0, delta, a, self.mu, velocity, transpose_a=True)
+        if l2:
+            velocity += l2 * W
+        W -= self.learning_rate * velocity
 
 
 class Adam(Optimizer):
@@ -169,16 +205,15 @@ class Adam(Optimizer):
     def hyperparameters(self):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
-    def apply(self, theta, grad):
-        self.m *= self.beta1
-        self.m += (1.0 - self.beta1) * grad
-        self.v *= self.beta2
-        self.v += (1.0 - self.beta2) * grad * grad
+    def apply(self, theta, grad, part=slice(None)):
+        m, v = self.m[part], self.v[part]
+        m *= self.beta1
+        m += (1.0 - self.beta1) * grad
+        v *= self.beta2
+        v += (1.0 - self.beta2) * grad * grad
         correction1 = 1.0 - self.beta1**self.t
         correction2 = 1.0 - self.beta2**self.t
-        theta -= (
-            (self.learning_rate / correction1) * self.m / (np.sqrt(self.v / correction2) + self.eps)
-        )
+        theta -= (self.learning_rate / correction1) * m / (np.sqrt(v / correction2) + self.eps)
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Momentum, Adam)}

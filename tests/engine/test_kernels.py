@@ -408,11 +408,12 @@ def test_the_passes_of_large_networks_compute_numpys_values_bit_for_bit(activati
     kernels.bias_phi(*form, summed, b, a)
     np.testing.assert_array_equal(summed, z + b)
     np.testing.assert_array_equal(a, activation(z + b))
-    backpropagated = g.copy()
-    kernels.vjp_in_place(*form, z, backpropagated)
+    backpropagated, sums = g.copy(), np.empty(130, dtype)
+    kernels.vjp_in_place(*form, z, backpropagated, sums)
     expected = activation.vjp(z, None, g)
     np.testing.assert_array_equal(backpropagated, expected)
     np.testing.assert_array_equal(np.signbit(backpropagated), np.signbit(expected))
+    np.testing.assert_array_equal(sums, np.add.reduce(expected, axis=0))  # eq. 14, same pass
     theta, grad = rng.normal(size=z.size).astype(dtype), g.ravel()
     stepped = theta.copy()
     kernels.sgd_step(stepped, grad, 0.0137)
@@ -451,8 +452,9 @@ def test_a_large_network_trains_as_with_numpys_passes_alone(monkeypatch, hidden,
     (theta, loss, calls), (numpy_theta, numpy_loss, no_calls) = runs
     np.testing.assert_array_equal(theta, numpy_theta)
     assert loss == numpy_loss
-    # 4 steps; 2 hidden layers a step, and the evaluation's forward pass; none with NumPy alone
-    assert calls["sgd_step"] == 4 and set(no_calls.values()) == {0}
+    # 2 hidden layers a step for 4 steps, and the evaluation's forward pass; none with NumPy
+    # alone; no step pass: the weights' steps are folded into eq. 15's products
+    assert calls["sgd_step"] == 0 and set(no_calls.values()) == {0}
     passes = 0 if hidden == "tanh" else 1
     assert (calls["bias_phi"], calls["vjp_in_place"]) == (10 * passes, 8 * passes)
 
@@ -463,3 +465,43 @@ def counted(function, calls: dict, name: str):
         return function(*args)
 
     return wrapper
+
+
+# --- matrix products ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m", [8, 256], ids=["numpy", "scipy"])
+def test_products_equal_numpys_whichever_blas_computes_them(m, dtype):
+    """Below THREADED_PRODUCT np.matmul computes them, above it SciPy's GEMM: the same values
+    (to the rounding of a sum's order), into `out` when given."""
+    rng = np.random.default_rng(7)
+    a, W = rng.normal(size=(m, 96)).astype(dtype), rng.normal(size=(120, 96)).astype(dtype)
+    delta = rng.normal(size=(m, 120)).astype(dtype)
+    assert (m * 96 * 120 >= kernels.THREADED_PRODUCT) == (m == 256)
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    z = np.empty((m, 120), dtype)
+    assert kernels.product(a, W, z, transpose_b=True) is z
+    np.testing.assert_allclose(z, a @ W.T, rtol, rtol * 10)
+    np.testing.assert_allclose(kernels.product(delta, a, transpose_a=True), delta.T @ a, rtol, 1)
+    backprop = kernels.product(delta, W)
+    assert backprop.dtype == dtype and backprop.flags.c_contiguous
+    np.testing.assert_allclose(backprop, delta @ W, rtol, rtol * 10)
+    strided = np.empty((m, 240), dtype)[:, ::2]  # not contiguous: NumPy writes it
+    np.testing.assert_allclose(kernels.product(a, W, strided, transpose_b=True), a @ W.T, rtol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemm_updates_its_array_in_place(dtype):
+    """C <- alpha op(A) op(B) + beta C, written into C itself (a W view of theta, say)."""
+    rng = np.random.default_rng(8)
+    delta, a = rng.normal(size=(64, 30)).astype(dtype), rng.normal(size=(64, 40)).astype(dtype)
+    theta = rng.normal(size=1300).astype(dtype)
+    W, before = theta[100:1300].reshape(30, 40), theta.copy()
+    assert kernels.gemm(-0.1, delta, a, 0.98, W, transpose_a=True) is W
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    expected = 0.98 * before[100:].reshape(30, 40) - 0.1 * (delta.T @ a)
+    np.testing.assert_allclose(theta[100:].reshape(30, 40), expected, rtol, rtol)
+    np.testing.assert_array_equal(theta[:100], before[:100])
+    with pytest.raises(ValueError, match="C-contiguous"):
+        kernels.gemm(1.0, delta, a, 0.0, np.empty((40, 30), dtype).T, transpose_a=True)

@@ -271,3 +271,41 @@ def test_epochs_with_non_default_constants_match_torch(rule, accelerate, network
         loss = model.train_epoch(X, Y, batch_size=M)
         assert loss == pytest.approx(mirror.loss(X, Y).item(), rel=1e-10), f"epoch {epoch}"
         assert_same_parameters(model, mirror)
+
+
+# --- a large network's steps, folded into eq. 15's products ---------------------------------------
+
+#: 10 samples x 67,000 weights: above MLP.KERNEL_MAX_BATCH_WORK, so an epoch runs on NumPy, and
+#: SGD's and momentum's steps go into eq. 15's products (`Optimizer.fold`).
+LARGE = (12, [256, 256], "relu", "softmax", "categorical_crossentropy", 3)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.05])
+@pytest.mark.parametrize("rule", ["sgd", Momentum(mu=0.5)], ids=repr)
+def test_folded_steps_of_a_large_network_match_torch(rule, l2, monkeypatch):
+    """Full-batch epochs (one step each): W <- (1 - eta l2) W - eta delta^T a in one GEMM for
+    SGD; v <- mu v + delta^T a, v += l2 W, W -= eta v for momentum, as torch.optim steps."""
+    model, X, Y = make_case(*LARGE, optimizer=rule, learning_rate=0.05, l2=l2)
+    assert M * model.n_weights > model.KERNEL_MAX_BATCH_WORK
+    folds = []
+    fold = type(model.optimizer).fold
+    monkeypatch.setattr(type(model.optimizer), "fold", lambda *a: folds.append(1) or fold(*a))
+    mirror = TorchMirror(model)
+    reference = torch_optimizer(rule, mirror.params, 0.05)
+    for epoch in range(5):
+        reference.zero_grad()
+        mirror.loss(X, Y).backward()
+        reference.step()
+        loss = model.train_epoch(X, Y, batch_size=M)
+        assert loss == pytest.approx(mirror.loss(X, Y).item(), rel=1e-10), f"epoch {epoch}"
+        assert_same_parameters(model, mirror)
+    assert len(folds) == 5 * len(model.sequential)
+    assert model.optimizer.t == 5
+
+
+def test_gradients_of_a_large_network_match_torch():
+    """Its products go to SciPy's BLAS (`kernels.product`); backward() still fills dW."""
+    model, X, Y = make_case(*LARGE, l2=0.1)
+    ours = [theta for pair in model.gradients(X, Y) for theta in pair]
+    for i, (g, expected) in enumerate(zip(ours, TorchMirror(model).gradients(X, Y), strict=True)):
+        np.testing.assert_allclose(g, expected, rtol=1e-9, atol=1e-14, err_msg=f"parameter {i}")
