@@ -32,6 +32,7 @@ LIMITS = {
     "noise": (0.0, 0.5),
     "train_fraction": (0.1, 0.9),
     "seed": (0, 2**31 - 1),
+    "resets": (0, 1_000_000),
     "hidden_layers": (0, 8),
     "neurons": (1, 32),
     "learning_rate": (1e-6, 10.0),
@@ -168,6 +169,13 @@ class Configure(_Strict):
 
     type: Literal["configure"]
     config: TrainConfig = Field(default_factory=TrainConfig)
+    resets: int = Field(
+        0,
+        ge=LIMITS["resets"][0],
+        le=LIMITS["resets"][1],
+        description="start as after this many Resets: the initial weights come from the seed "
+        "[config.seed, resets] (a link carries it, so that it opens the run a Reset began)",
+    )
 
 
 class Play(_Strict):
@@ -421,6 +429,9 @@ class Ready(BaseModel):
     type: Literal["ready"] = "ready"
     run: int
     config: TrainConfig
+    resets: int = Field(
+        description="Resets before this run: its weights began from the seed [config.seed, resets]"
+    )
     kind: Kind
     source: Literal["generated", "real", "custom"]
     data_name: str = Field(description="the dataset's name, or the uploaded file's")

@@ -378,7 +378,7 @@ class TrainingSession:
             self._budget_spent_error()
             return
         if isinstance(message, protocol.Configure):
-            self._start_run(message.config, custom=self.custom)
+            self._start_run(message.config, message.resets, self.custom)
             return
         if isinstance(message, protocol.UploadCsv | protocol.Draw):
             self._take_data(message)
@@ -436,7 +436,9 @@ class TrainingSession:
                     self.state = "paused"
                     self.steps_left = message.epochs
             case protocol.Reset():
-                self._start_run(self.run.config, self.run.resets + 1, self.run.custom)
+                self._start_run(
+                    self.run.config, self.run.resets + 1, self.run.custom, keep_probe=True
+                )
             case protocol.Set():
                 self._set(message)
             case protocol.Probe():
@@ -549,7 +551,7 @@ class TrainingSession:
         if custom is not None:  # the page learns of the run's data as after an upload
             self.custom = custom
             self.outbox.put(custom.info())
-        self._begin(run, resets=0)
+        self._begin(run, keep_probe=False)
         self._status(f"imported the model at epoch {run.epoch}")
 
     def _resume(self, message: protocol.Resume) -> None:
@@ -569,7 +571,7 @@ class TrainingSession:
         if custom is not None:  # the page learns of the run's data as after an upload
             self.custom = custom
             self.outbox.put(custom.info())
-        self._begin(run, resets=kept.resets)
+        self._begin(run, keep_probe=True)
         self.probe, self.speed, self._dirty = kept.probe, kept.speed, True
         if kept.state == "running":
             self.state = "running"
@@ -598,11 +600,16 @@ class TrainingSession:
         return run
 
     def _start_run(
-        self, config: TrainConfig, resets: int = 0, custom: CustomData | None = None
+        self,
+        config: TrainConfig,
+        resets: int = 0,
+        custom: CustomData | None = None,
+        keep_probe: bool = False,
     ) -> None:
-        """Build data and model for `config`; on failure the current run stays as it was.
+        """Build data and model for `config`, the weights drawn from the seed [config.seed,
+        resets]; on failure the current run stays as it was.
 
-        A reset (same config, `resets` > 0) keeps the probe: the data has not changed. The
+        A reset (same config, `keep_probe`) keeps the probe: the data has not changed. The
         layer-space view is kept while it still fits the new network.
         """
         try:
@@ -613,13 +620,13 @@ class TrainingSession:
         except ValueError as error:
             self._error("invalid_config", str(error))
             return
-        self._begin(run, resets)
+        self._begin(run, keep_probe)
 
-    def _begin(self, run: Run, resets: int) -> None:
+    def _begin(self, run: Run, keep_probe: bool) -> None:
         if self.stopping.is_set():  # the client has gone: nobody waits for this run's frame
             return
         self.runs += 1
-        probe = self.probe if resets else 0
+        probe = self.probe if keep_probe else 0
         self.run, self.state, self.steps_left, self.probe = run, "paused", 0, probe
         view = self.layer_space
         if view is not None and layer_space_problem(run, view.layer, view.neurons):
@@ -773,6 +780,7 @@ def ready_message(run: Run) -> dict:
     return protocol.Ready(
         run=run.number,
         config=run.config,
+        resets=run.resets,
         kind=data.kind,
         source=data.source,
         data_name=data.name,

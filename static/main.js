@@ -146,7 +146,7 @@ async function start() {
   }
 
   function configure() {
-    send({ type: "configure", config: trainConfig(state, options) });
+    send({ type: "configure", config: trainConfig(state, options), resets: state.resets });
   }
 
   /** A new run on a new connection (or after a refused resume), at the page's speed. */
@@ -155,7 +155,10 @@ async function start() {
     send({ type: "set", speed: state.speed });
   }
 
-  function stateChanged({ reconfigure }) {
+  /** `reconfigure`: a new run, its weights drawn from the seed [seed, resets] (a changed
+   * config begins with its first draw; a compare-tab run restored with its own). */
+  function stateChanged({ reconfigure, resets = 0 }) {
+    if (reconfigure) state.resets = resets;
     syncControls(controls, state, options, page.run);
     writeHash();
     page.redraw = true;
@@ -183,8 +186,9 @@ async function start() {
 
   /** Train a run of the compare tab again: its config, as a copied link would bring it. */
   function restoreRun(run) {
-    if (adoptConfig(run.config, run.ready.kind)) stateChanged({ reconfigure: true });
-    else setStatus(`Run ${run.number}'s data set (${run.ready.data_name}) is not in this page`, "error");
+    if (adoptConfig(run.config, run.ready.kind)) {
+      stateChanged({ reconfigure: true, resets: run.ready.resets });
+    } else setStatus(`Run ${run.number}'s data set (${run.ready.data_name}) is not in this page`, "error");
   }
 
   /** Keep output activation and cost a valid pair after either changes. */
@@ -443,6 +447,8 @@ async function start() {
       const sameRun = resumed && page.run?.run === message.run && page.runs.current;
       page.run = message;
       window.playground.run = message;
+      state.resets = message.resets; // a Reset's run: the link opens these weights too
+      writeHash();
       userData.ready(message);
       page.frame = null;
       page.queued = [];

@@ -74,6 +74,7 @@ const HASH_FORMAT = {
   noise: ["noise", number],
   train_fraction: ["ratio", number],
   seed: ["seed", integer],
+  resets: ["resets", integer], // the Resets a run began from: its weights' seed [seed, resets]
   n_classes: ["classes", integer],
   features: ["features", list(word)],
   hidden_layers: ["hidden", list(integer)],
@@ -102,6 +103,7 @@ function defaultState(options) {
     ...structuredClone(options.defaults),
     output_activation: null,
     cost: null,
+    resets: 0,
     speed: DEFAULT_SPEED,
     showTest: false,
     discretize: false,
@@ -205,6 +207,7 @@ export function fitDataset(state, options) {
 export function toHash(state) {
   return Object.entries(HASH_FORMAT)
     .filter(([field]) => field !== "drawn" || (state.dataset === CUSTOM && Boolean(state.drawn)))
+    .filter(([field]) => field !== "resets" || state.resets > 0)
     .map(([field, [key, codec]]) => `${key}=${codec.write(state[field])}`)
     .join("&");
 }

@@ -288,6 +288,34 @@ def test_a_healthy_run_shows_no_instability(watched):
     expect(page.get_by_test_id("divergence")).to_be_hidden()
 
 
+def test_after_reset_the_link_and_the_script_open_the_same_weights(watched):
+    # Reset draws new weights from the seed [seed, resets]: the link says how many resets, so
+    # that it opens the weights the page shows, and the exported script uses the same seed.
+    page = open_page(watched, "dataset=xor&seed=5&hidden=3")
+    first = page.evaluate("() => window.playground.run.run")
+    page.get_by_test_id("reset").click()
+    page.wait_for_function(f"() => window.playground.run?.run > {first}")
+    assert page.evaluate("() => window.playground.run.resets") == 1
+    assert "resets=1" in page.url and "seed=5" in page.url
+    reset_run = page.evaluate("() => window.playground.run.run")
+    weights = "(run) => window.playground.kept.state?.run === run && window.playground.kept.state"
+    page.wait_for_function(weights, arg=reset_run)
+    shown = page.evaluate("() => window.playground.kept.state.model.layers")
+
+    other = page.context.new_page()  # a new tab opening the copied link
+    other.goto(page.url)
+    other.wait_for_function("() => window.playground?.run?.resets === 1")
+    linked_run = other.evaluate("() => window.playground.run.run")
+    other.wait_for_function(weights, arg=linked_run)
+    assert other.evaluate("() => window.playground.kept.state.model.layers") == shown
+    other.close()
+
+    page.get_by_test_id("dataset-circle").click()  # a new config begins with its first draw
+    page.wait_for_function("() => window.playground.run?.config.dataset === 'circle'")
+    assert page.evaluate("() => window.playground.run.resets") == 0
+    assert "resets=" not in page.url
+
+
 def test_the_output_error_stage_typesets_why_delta_is_a_minus_y(watched):
     page = open_page(watched, INSPECTOR_HASH)
     page.get_by_test_id("inspect").click()

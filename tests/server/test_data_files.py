@@ -475,3 +475,27 @@ def test_a_bad_model_file_is_refused_and_changes_nothing(talk, model, expected):
     assert expected in error["message"], error
     frame = talk.step(1)
     assert (frame["run"], frame["epoch"]) == (before["run"], 3)
+
+
+# -- Reset, the link and the script agree ------------------------------------------------------
+def test_a_reset_run_is_the_run_a_configure_with_its_resets_begins(client):
+    """Reset draws new weights from the seed [seed, resets]; `ready` says how many resets, the
+    page writes it in its link, and a `configure` with that count begins the same weights, as
+    the exported script does."""
+    config = {"dataset": "xor", "seed": 5, "hidden_layers": [3]}
+    with client.websocket_connect("/ws/train") as ws:
+        talk = Conversation(ws)
+        assert talk.configure(**config)["resets"] == 0
+        first = json.loads(talk.export("model")["content"])
+        talk.send({"type": "reset"})
+        assert talk.until("ready")["resets"] == 1
+        reset = json.loads(talk.export("model")["content"])
+        script = talk.export("script")["content"]
+    with client.websocket_connect("/ws/train") as ws:
+        talk = Conversation(ws)
+        talk.send({"type": "configure", "config": config, "resets": 1})
+        assert talk.until("ready")["resets"] == 1
+        linked = json.loads(talk.export("model")["content"])
+    assert reset["layers"] != first["layers"], "a reset draws new weights"
+    assert linked["layers"] == reset["layers"]
+    assert "seed=[5, 1]" in script
