@@ -24,6 +24,7 @@ from .guard import LOOPBACK_NAMES, SESSION_SLOTS_ENV, host_allowed
 from .scheduler import available_cores
 from .settings import Settings, env_name
 from .web_security import HeadLimits
+from .workers import run_workers
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -133,15 +134,18 @@ def main(argv: list[str] | None = None) -> None:
     given = os.environ.get(SESSION_SLOTS_ENV)  # a folder of the service's, e.g. under /run
     slots = given or tempfile.mkdtemp(prefix="mlp-playground-slots-")
     os.environ[SESSION_SLOTS_ENV] = slots
+    serving = dict(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        http="server.web_security:HeadLimitedProtocol",
+    )
     try:
-        uvicorn.run(
-            "server.app:app",
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level="warning",
-            http="server.web_security:HeadLimitedProtocol",
-        )
+        if args.workers == 1:
+            uvicorn.run("server.app:app", **serving)
+        else:  # a listening socket each, so that the kernel spreads the sessions evenly
+            run_workers(uvicorn.Config("server.app:app", **serving))
     finally:
         if not given:
             shutil.rmtree(slots, ignore_errors=True)

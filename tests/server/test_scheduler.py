@@ -275,3 +275,43 @@ def test_workers_auto_is_one_per_available_core():
     assert worker_count("3") == 3
     with pytest.raises(Exception, match="at least 1"):
         worker_count("0")
+
+
+def test_worker_processes_share_sessions_opened_one_after_another():
+    """--workers 2: students arrive one at a time; with one shared listening socket one worker
+    took them all (the other idled), so each worker now accepts on a socket of its own
+    (SO_REUSEPORT, server/workers.py) and the kernel spreads the connections. 16 sessions, each
+    of the two workers holds some (all on one worker by chance: 2 in 65,536) and together all."""
+    import urllib.request
+
+    with ServerProcess("--workers", "2") as server:
+
+        async def open_sessions():
+            sockets = []
+            for _ in range(16):
+                websocket = await connect(server.ws_url, max_size=None)
+                await websocket.send(json.dumps({"type": "configure"}))
+                while json.loads(await asyncio.wait_for(websocket.recv(), SAFETY_NET))[
+                    "type"
+                ] != "ready":
+                    pass
+                sockets.append(websocket)
+            return sockets
+
+        async def scenario():
+            sockets = await open_sessions()
+            sessions_by_pid = {}
+            for _ in range(400):  # new connections, hashed to either worker's socket
+                with urllib.request.urlopen(f"{server.url}/api/health", timeout=SAFETY_NET) as r:
+                    health = json.loads(r.read())
+                sessions_by_pid[health["pid"]] = health["sessions"]
+                if len(sessions_by_pid) == 2:
+                    break
+            for websocket in sockets:
+                await websocket.close()
+            return sessions_by_pid
+
+        sessions_by_pid = asyncio.run(scenario())
+    assert len(sessions_by_pid) == 2, sessions_by_pid
+    assert sum(sessions_by_pid.values()) == 16
+    assert min(sessions_by_pid.values()) >= 1, sessions_by_pid
