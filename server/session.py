@@ -396,6 +396,9 @@ class TrainingSession:
         if message is run_state.RESTARTING:
             self._say_restarting()
             return
+        if isinstance(message, protocol.Set) and message.model_fields_set == {"type", "speed"}:
+            self._set(message)  # the session's pace, for every run: it may come before one
+            return
         if self.run is None:
             self._error("not_configured", f"send 'configure' before {message.type!r}")
             return

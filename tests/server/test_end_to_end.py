@@ -363,6 +363,28 @@ def test_before_configure_the_session_asks_for_a_configure(server):
     assert asyncio.run(scenario())["code"] == "not_configured"
 
 
+def test_the_pace_may_come_before_the_first_run(server):
+    """A page sends its speed on connecting; when its configure is refused (a link's network
+    too large for this server), that `set` must not add a second, puzzling error."""
+
+    async def scenario():
+        async with playground(server) as client:
+            await client.send("set", speed=5)
+            await client.send("configure", config={"hidden_layers": [4] * 9})
+            refused = await client.expect("error")
+            await client.configure()
+            await client.send("play")
+            frames = await client.messages_for(1.5)
+            return refused, [m for m in frames if m.get("type") in ("error", "frame")]
+
+    refused, later = asyncio.run(scenario())
+    assert refused["code"] == "invalid_config"
+    assert not [m for m in later if m["type"] == "error"]
+    epochs = [m["epoch"] for m in later if m["type"] == "frame"]
+    # Paced at 5 epochs a second, the pace sent first: flat out would be thousands.
+    assert max(epochs, default=0) <= 15, epochs
+
+
 @pytest.mark.parametrize(
     ("sent", "code", "named"),
     [
