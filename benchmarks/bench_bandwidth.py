@@ -31,7 +31,7 @@ from websockets.asyncio.client import ClientConnection
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from server.launcher import free_port  # noqa: E402
+from tests.support.launcher import free_port  # noqa: E402
 
 WARM_UP = 1.0
 CASES = {

@@ -44,7 +44,7 @@ from pathlib import Path
 from websockets.asyncio.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout's server
-from server.launcher import ServerProcess, free_port  # noqa: E402
+from tests.support.launcher import ServerProcess, free_port  # noqa: E402
 
 CHURN_FRACTION = 0.25
 SETTLE_TIMEOUT = 10.0

@@ -34,7 +34,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "browser")]
 from conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT  # noqa: E402
 from nginx import Nginx  # noqa: E402
 
-from server.launcher import ServerProcess  # noqa: E402
+from tests.support.launcher import ServerProcess  # noqa: E402
 
 LINK = "dataset=spiral&hidden=6,4&optimizer=adam&speed=max"
 

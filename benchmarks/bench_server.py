@@ -34,9 +34,9 @@ import websockets
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from server.launcher import ServerProcess  # noqa: E402
 from server.protocol import TrainConfig  # noqa: E402
 from server.session import build_run  # noqa: E402
+from tests.support.launcher import ServerProcess  # noqa: E402
 
 WARM_UP = 1.0
 STEP_REPEATS = 100

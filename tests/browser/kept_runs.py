@@ -3,7 +3,7 @@ the checks that the page resumed it."""
 
 from playwright.sync_api import Page
 
-from server.launcher import ServerProcess
+from tests.support.launcher import ServerProcess
 
 SPEED = 10  # epochs a second: a frame never sums up more than 8 (the history stays whole)
 #: At most this much training may be lost to a crash: 2 s at the pace the page trains.

@@ -7,7 +7,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from server.launcher import free_port
+from tests.support.launcher import free_port
 
 NGINX = Path("/usr/sbin/nginx")
 

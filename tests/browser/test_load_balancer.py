@@ -17,7 +17,7 @@ from kept_runs import (
 from nginx import Nginx
 from readouts import epoch
 
-from server.launcher import ServerProcess
+from tests.support.launcher import ServerProcess
 
 
 def sessions(backend: ServerProcess) -> int:

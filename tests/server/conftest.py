@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from server.app import create_app
-from server.launcher import ServerProcess
 from server.settings import Settings
+from tests.support.launcher import ServerProcess
 
 
 def pytest_configure(config):
@@ -29,7 +29,7 @@ def client():
 
 @dataclass
 class LiveServer:
-    """A `python -m server` subprocess (see server.launcher) and what the tests read of it."""
+    """A `python -m server` subprocess (tests/support/launcher.py) and what the tests read."""
 
     server: ServerProcess
 

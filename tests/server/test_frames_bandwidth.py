@@ -14,7 +14,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from server.history import HISTORY_POINTS, MAX_ROWS, LossHistory, summary_rows
-from server.launcher import ServerProcess
+from tests.support.launcher import ServerProcess
 
 
 def filled(losses) -> LossHistory:

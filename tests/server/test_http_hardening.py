@@ -11,7 +11,7 @@ from websockets.sync.client import connect
 
 from server.cli import _parser, settings_from_args
 from server.guard import host_allowed, origin_allowed
-from server.launcher import ServerProcess
+from tests.support.launcher import ServerProcess
 
 HEADER_TIMEOUT = 1.0
 MAX_HEADER_BYTES = 8192

@@ -8,7 +8,7 @@ import httpx
 from websockets.asyncio.client import connect
 
 from benchmarks.bench_load import measure, warm_up
-from server.launcher import ServerProcess
+from tests.support.launcher import ServerProcess
 
 SESSIONS, SECONDS = 16, 10.0
 MEMORY_BACK_MB = 30

@@ -13,7 +13,7 @@ from test_end_to_end import FIRST_EPOCH_TIMEOUT, playground
 from websockets.exceptions import ConnectionClosed
 from wire import decode_arrays
 
-from server.launcher import ServerProcess
+from tests.support.launcher import ServerProcess
 
 SPIRAL = {"dataset": "spiral", "optimizer": "adam", "hidden_layers": [5, 3], "batch_size": 8}
 

@@ -19,9 +19,9 @@ from websockets.exceptions import ConnectionClosed
 from server import protocol
 from server.cli import worker_count
 from server.guard import SESSION_SLOTS_ENV, SessionSlots
-from server.launcher import ServerProcess
 from server.scheduler import Scheduler, available_cores
 from server.session import Outbox, TrainingSession
+from tests.support.launcher import ServerProcess
 
 SAFETY_NET = 60.0
 
