@@ -8,6 +8,8 @@
 export const ORANGE = [245, 147, 34];
 export const BLUE = [8, 119, 189];
 export const NEUTRAL = [232, 234, 235];
+/** What went wrong: error text, a diverged run, a confusion matrix's wrong answers. */
+export const ERROR = [179, 38, 30];
 const CLASS_COLORS = [ORANGE, BLUE, [44, 160, 44], [148, 103, 189], [214, 39, 40]];
 /** Classes 5 to 9 (digits has ten): the rest of Plotly's default palette. */
 const MORE_CLASS_COLORS = [[140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]];
@@ -17,6 +19,14 @@ export const classColor = (k) => [...CLASS_COLORS, ...MORE_CLASS_COLORS][k % 10]
 
 export const css = ([r, g, b], alpha = 1) =>
   alpha === 1 ? `rgb(${r},${g},${b})` : `rgba(${r},${g},${b},${alpha})`;
+
+/** Give the stylesheet these colours as `--orange`, `--blue` and `--error` on `root`:
+ * style.css reads them there and has no copy of its own. */
+export function setColorVariables(root = document.documentElement) {
+  root.style.setProperty("--orange", css(ORANGE));
+  root.style.setProperty("--blue", css(BLUE));
+  root.style.setProperty("--error", css(ERROR));
+}
 
 /** The scale as a Plotly colorscale over [min, max]. */
 export const COLORSCALE = [

@@ -10,12 +10,12 @@
  * (wrong). The table is built once per run and its cells rewritten per frame.
  */
 
-import { classColor, css } from "./colors.js";
+import { BLUE, classColor, css, ERROR } from "./colors.js";
 import { frameArray } from "./connection.js";
 import { element } from "./fields.js";
 
-const RIGHT = [8, 119, 189];
-const WRONG = [179, 38, 30];
+const RIGHT = BLUE;
+const WRONG = ERROR;
 const DARK_TEXT_BELOW = 0.55;
 // Beyond this many classes the cells shrink and recalls drop their decimal (digits has ten).
 const COMPACT_FROM = 6;

@@ -41,6 +41,7 @@ import { renderGradcheck, renderInspector, STAGES, stageHighlight } from "./insp
 import { fitSelection, renderLayerSpace } from "./layerspace.js";
 import { usesX2 } from "./sketches.js";
 import { onResize } from "./size.js";
+import { setColorVariables } from "./colors.js";
 import { linkedDrawingEntry, UserData } from "./userdata.js";
 import { historyRows, KeptRun, lossHistory } from "./resume.js";
 
@@ -86,6 +87,7 @@ async function linkedDrawing(hash) {
 }
 
 async function start() {
+  setColorVariables();
   const options = await (await fetch("/api/options")).json();
   // Until the server describes a link's drawing, it is the custom data set, so that the
   // link's `dataset=custom` reads (the picker, built from the served data sets, adds it later).
