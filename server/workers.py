@@ -17,13 +17,19 @@ import uvicorn
 from uvicorn.supervisors.multiprocess import Multiprocess, Process
 
 
-def reuse_port_socket(host: str, port: int) -> socket.socket:
-    """A socket bound to (host, port) with SO_REUSEPORT, that a child process inherits."""
+def reuse_port_socket(host: str, port: int, backlog: int) -> socket.socket:
+    """A socket listening on (host, port) with SO_REUSEPORT, that a child process inherits.
+
+    It listens from here, before its worker has started: the kernel spreads connections only
+    over the sockets of the group that listen, so a worker slow to start (seconds of imports on
+    a loaded machine) would otherwise see every early connection go to the others; now they
+    wait in its socket's backlog until it accepts them."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family=family)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
+    sock.listen(backlog)
     sock.set_inheritable(True)
     return sock
 
@@ -41,7 +47,9 @@ class SpreadWorkers(Multiprocess):
 def run_workers(config: uvicorn.Config) -> None:
     """Serve `config.app` (an import string) with `config.workers` processes, each accepting on
     a socket of its own (see the module's docstring)."""
-    sockets = [reuse_port_socket(config.host, config.port) for _ in range(config.workers)]
+    sockets = [
+        reuse_port_socket(config.host, config.port, config.backlog) for _ in range(config.workers)
+    ]
     try:
         SpreadWorkers(config, sockets=sockets).run()
     finally:
