@@ -12,7 +12,7 @@ import numpy as np
 from mlp_engine import MLP
 
 from .data import RunData
-from .protocol import ArraySpec, Grid, LayerSpaceView, TrainConfig
+from .protocol import Grid, LayerSpaceView, TrainConfig
 
 THUMBNAIL = 20
 WIRE_DTYPE = np.dtype("<f4")
@@ -34,23 +34,29 @@ def input_grid(config: TrainConfig, data: RunData) -> Grid | None:
 
 
 class FrameArrays:
-    """Collects named arrays into one float32 buffer and its `ArraySpec` manifest."""
+    """Collects named arrays into one float32 buffer and its manifest: one dict per array with
+    `protocol.ArraySpec`'s fields. Plain dicts, not models: a frame carries about 30 of them
+    and is serialised once (`session.frame_message`), so a model per array would cost a frame
+    more to build than its evaluation passes."""
 
     def __init__(self):
-        self.specs: list[ArraySpec] = []
+        self.specs: list[dict] = []
         self._parts: list[np.ndarray] = []
         self._offset = 0
 
     def add(self, name: str, array: np.ndarray, layer: int | None = None) -> None:
-        array = np.asarray(array, dtype=WIRE_DTYPE)
+        array = np.asarray(array)
         self.specs.append(
-            ArraySpec(name=name, layer=layer, shape=list(array.shape), offset=self._offset)
+            {"name": name, "layer": layer, "shape": list(array.shape), "offset": self._offset}
         )
         self._parts.append(array.ravel())
         self._offset += array.size
 
     def to_bytes(self) -> bytes:
-        return np.concatenate(self._parts).tobytes() if self._parts else b""
+        """Every array as WIRE_DTYPE, converted in the one copy that lays them end to end."""
+        if not self._parts:
+            return b""
+        return np.concatenate(self._parts, dtype=WIRE_DTYPE, casting="unsafe").tobytes()
 
 
 def add_predictions(arrays: FrameArrays, model: MLP, split: str, labels: np.ndarray, k: int):
@@ -95,7 +101,8 @@ def network_arrays(
         arrays.add("b", layer.b, l)
         arrays.add("dW", whole_set[l].dW, l)
         arrays.add("db", whole_set[l].db, l)
-        arrays.add("mean_abs_delta", np.abs(whole_set[l].delta).mean(axis=0), l)
+        delta = whole_set[l].delta
+        arrays.add("mean_abs_delta", np.abs(delta).sum(axis=0) / delta.shape[0], l)
         arrays.add("z", z_probe[l][0], l)
         arrays.add("a", a_probe[l + 1][0], l)
         arrays.add("delta", probe_pass[l].delta[0], l)

@@ -819,30 +819,36 @@ class FrameJob:
 
 
 def frame_message(job: FrameJob) -> tuple[dict, bytes]:
-    """The frame's JSON part and its binary part, computed on the run's `frame_model`."""
+    """The frame's JSON part and its binary part, computed on the run's `frame_model`.
+
+    The JSON part is `protocol.Frame` as plain data, built directly: validating the values
+    this function computes itself, then dumping them again, cost as much as a frame's
+    evaluation passes (tests/server/test_frame_message.py holds it to the model).
+    """
     run, probe, layer_space = job.run, job.probe, job.layer_space
     model = run.frame_model
     model.theta[...] = job.theta
     metric = "accuracy" if model.is_classifier else "r2"
     arrays, train, test = network_arrays(model, run, probe, layer_space)
     payload = arrays.to_bytes()
-    frame = protocol.Frame(
-        run=run.number,
-        epoch=job.epoch,
-        state=job.state,
-        train_loss=_finite(train["loss"]),
-        test_loss=_finite(test["loss"]),
-        metric=metric,
-        train_metric=_finite(train[metric]),
-        test_metric=_finite(test[metric]),
-        epochs_per_second=round(job.epochs_per_second, 1),
-        probe=probe,
-        layer_space=layer_space,
-        history=job.history,
-        arrays=arrays.specs,
-        n_bytes=len(payload),
-    )
-    return frame.model_dump(mode="json"), payload
+    frame = {
+        "type": "frame",
+        "run": run.number,
+        "epoch": job.epoch,
+        "state": job.state,
+        "train_loss": _finite(train["loss"]),
+        "test_loss": _finite(test["loss"]),
+        "metric": metric,
+        "train_metric": _finite(train[metric]),
+        "test_metric": _finite(test[metric]),
+        "epochs_per_second": round(job.epochs_per_second, 1),
+        "probe": probe,
+        "layer_space": None if layer_space is None else layer_space.model_dump(mode="json"),
+        "history": job.history.model_dump(mode="json"),
+        "arrays": arrays.specs,
+        "n_bytes": len(payload),
+    }
+    return frame, payload
 
 
 def inspection_batch(run: Run, probe: int) -> np.ndarray:
