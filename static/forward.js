@@ -180,10 +180,13 @@ function linePoints(grid) {
   return { raw, n: 2 * LINES * LINE_POINTS, lines: 2 * LINES };
 }
 
-/** The network's inputs at raw points of a run's plane: its features (plane data) or the
- * (standardised) columns themselves (tabular data). */
-function networkInputs(run, { raw, n }) {
-  return run.plane ? featureColumns(run.config.features, raw, n) : raw;
+/** The input features of a run's plane (mlp_engine's names), or null where the network takes
+ * the (standardised) columns themselves (tabular data). */
+const inputFeatures = (run) => (run.plane ? run.config.features : null);
+
+/** The network's inputs at raw points of a plane: its `features`, or the points themselves. */
+function networkInputs(features, { raw, n }) {
+  return features ? featureColumns(features, raw, n) : raw;
 }
 
 /** The frame's layers as `forward` takes them. */
@@ -200,25 +203,37 @@ export function spread(n, count) {
   return Array.from({ length: count }, (_, i) => Math.round((i * (n - 1)) / (count - 1)));
 }
 
-const gridInputs = new WeakMap(); // run -> the grid's network inputs (the same every frame)
-const pictures = new WeakMap(); // frame -> its pictures, computed once however many views ask
+/**
+ * What `computePlanePictures` needs of a run (its `ready`), as plain data a worker can be sent:
+ * the grid, the input features (null for tabular data) and n_y.
+ */
+function pictureSpec(run) {
+  return { grid: run.grid, features: inputFeatures(run), nY: run.layer_sizes.at(-1) };
+}
+
+// The grid's network inputs are the same every frame of a run: kept for the latest spec.
+let gridInputs = { key: null, inputs: null };
+
+function gridNetworkInputs({ grid, features }) {
+  const key = JSON.stringify([grid, features]);
+  if (gridInputs.key !== key) {
+    gridInputs = { key, inputs: networkInputs(features, gridPoints(grid)) };
+  }
+  return gridInputs.inputs;
+}
 
 /**
- * What a frame shows over the plane of `run` (its `ready`), as {shape, data} arrays:
- * `output`, a^L over the grid, (resolution, resolution, n_y) or (resolution, n_y) for 1-D
- * data; `neurons[l]`, hidden layer l's a over the thumbnail grid, (n_h, thumbnail, thumbnail)
- * or (n_h, thumbnail). Null for data shown on principal components (no plane).
+ * The pictures of a network (`layers` as `forward` takes them) over the plane of `spec`
+ * (see pictureSpec), as {shape, data} arrays: `output`, a^L over the grid, (resolution,
+ * resolution, n_y) or (resolution, n_y) for 1-D data; `neurons[l]`, hidden layer l's a over the
+ * thumbnail grid, (n_h, thumbnail, thumbnail) or (n_h, thumbnail). Pure, so that
+ * forward-worker.js runs it off the page's main thread.
  */
-export function planePictures(frame, run) {
-  if (!run.grid) return null;
-  if (pictures.has(frame)) return pictures.get(frame);
-  const { resolution: side, thumbnail } = run.grid;
-  if (!gridInputs.has(run)) gridInputs.set(run, networkInputs(run, gridPoints(run.grid)));
-  const inputs = gridInputs.get(run);
-  const oneD = run.grid.y_range === null;
+export function computePlanePictures(layers, spec) {
+  const { resolution: side, thumbnail } = spec.grid;
+  const oneD = spec.grid.y_range === null;
   const n = oneD ? side : side * side;
-  const activations = forward(frameLayers(frame, run), inputs, n);
-  const nY = run.layer_sizes.at(-1);
+  const activations = forward(layers, gridNetworkInputs(spec), n);
   const picks = spread(side, thumbnail);
   const neurons = activations.slice(0, -1).map((a) => {
     const width = a.length / n;
@@ -235,10 +250,91 @@ export function planePictures(frame, run) {
     }
     return { shape: oneD ? [width, thumbnail] : [width, thumbnail, thumbnail], data };
   });
-  const output = { shape: oneD ? [side, nY] : [side, side, nY], data: activations.at(-1) };
-  const shown = { output, neurons };
-  pictures.set(frame, shown);
-  return shown;
+  const output = { shape: oneD ? [side, spec.nY] : [side, side, spec.nY], data: activations.at(-1) };
+  return { output, neurons };
+}
+
+const pictures = new WeakMap(); // frame -> its pictures, computed once however many views ask
+
+/**
+ * What a frame shows over the plane of `run` (its `ready`): computePlanePictures of the frame's
+ * weights, from the worker where preparePlanePictures had it computed, else computed here.
+ * Null for data shown on principal components (no plane).
+ */
+export function planePictures(frame, run) {
+  if (!run.grid) return null;
+  if (!pictures.has(frame)) {
+    pictures.set(frame, computePlanePictures(frameLayers(frame, run), pictureSpec(run)));
+  }
+  return pictures.get(frame);
+}
+
+// The forward pass of a 6 x 8 network over the 100 x 100 grid takes most of a 16 ms frame, so
+// a module worker computes the pictures while the main thread paints. `worker` is undefined
+// until first asked for, null where none can run (the pictures are then computed when drawn).
+let worker;
+const sent = new Map(); // request id -> the frame whose pictures the worker computes
+let nextRequest = 0;
+// Requests in flight at most, as many as the page queues frames (main.js's FRAME_QUEUE): a
+// worker slower than the frames come then lets frames be dropped instead of falling ever
+// further behind.
+const MAX_IN_FLIGHT = 3;
+
+function noWorker() {
+  worker?.terminate();
+  worker = null;
+  sent.clear(); // these frames' pictures are computed when drawn
+}
+
+function pictureWorker() {
+  if (worker !== undefined) return worker;
+  try {
+    worker = new Worker(new URL("./forward-worker.js", import.meta.url), { type: "module" });
+  } catch {
+    worker = null;
+    return worker;
+  }
+  worker.onmessage = ({ data: { id, shown } }) => {
+    const frame = sent.get(id);
+    sent.delete(id);
+    if (frame) pictures.set(frame, shown);
+  };
+  worker.onerror = noWorker;
+  worker.onmessageerror = noWorker;
+  return worker;
+}
+
+/**
+ * Have the worker compute `frame`'s pictures (see planePicturesReady). Asking again for a frame
+ * already asked for does nothing; a frame is not asked for while MAX_IN_FLIGHT are in flight,
+ * so the caller asks again for the frames it still waits for.
+ */
+export function preparePlanePictures(frame, run) {
+  if (!run.grid || pictures.has(frame) || !pictureWorker()) return;
+  if (sent.size >= MAX_IN_FLIGHT || planePicturesComputing(frame)) return;
+  // Copies of the weights, whose buffers move to the worker: the frame keeps its own.
+  const layers = frameLayers(frame, run).map(({ W, b, activation }) => ({
+    W: W.slice(),
+    b: b.slice(),
+    activation,
+  }));
+  const id = nextRequest++;
+  sent.set(id, frame);
+  worker.postMessage(
+    { id, layers, spec: pictureSpec(run) },
+    layers.flatMap(({ W, b }) => [W.buffer, b.buffer]),
+  );
+}
+
+/** Whether the worker is computing `frame`'s pictures now. */
+export function planePicturesComputing(frame) {
+  return [...sent.values()].includes(frame);
+}
+
+/** Whether `frame` can be drawn now without computing its pictures on the main thread (or
+ * has no worker to wait for). */
+export function planePicturesReady(frame, run) {
+  return !run.grid || pictures.has(frame) || worker === null;
 }
 
 /**
@@ -248,7 +344,7 @@ export function planePictures(frame, run) {
 export function lineImages(frame, run, layer, [i, j]) {
   const points = linePoints(run.grid);
   const layers = frameLayers(frame, run).slice(0, layer + 1);
-  const a = forward(layers, networkInputs(run, points), points.n).at(-1);
+  const a = forward(layers, networkInputs(inputFeatures(run), points), points.n).at(-1);
   const width = a.length / points.n;
   const data = new Float32Array(2 * points.n);
   for (let p = 0; p < points.n; p++) {

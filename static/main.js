@@ -2,7 +2,8 @@
  * The page's wiring: options -> state -> controls; controls -> messages; frames -> views.
  *
  * Frames are kept as they arrive (their loss history appended at once, so the curve has no
- * gaps) and drawn at most once per animation frame, always the latest one. Inspect mode shows
+ * gaps) and drawn at most once per animation frame, in order, each once forward-worker.js has
+ * computed its pictures (so the main thread only paints). Inspect mode shows
  * the server's `inspection` of one training step beside the graph, which lights up what each
  * stage touches; whatever changes the network meanwhile (a step, a new probe, an edited
  * weight, a new run) asks for a new inspection.
@@ -39,6 +40,7 @@ import { renderDeltas } from "./deltas.js";
 import { boundaryPicture, renderBoundary } from "./boundary.js";
 import { renderGradcheck, renderInspector, STAGES, stageHighlight } from "./inspector.js";
 import { fitSelection, renderLayerSpace } from "./layerspace.js";
+import { planePicturesComputing, planePicturesReady, preparePlanePictures } from "./forward.js";
 import { usesX2 } from "./sketches.js";
 import { onResize } from "./size.js";
 import { setColorVariables } from "./colors.js";
@@ -50,8 +52,10 @@ const RATE_INTERVAL_MS = 1000;
 // Frames waiting to be drawn, one per animation frame. Frames arrive about 30 times a second
 // but not evenly (each takes the server a varying time to build), so two can land in one
 // 16 ms display refresh; keeping the second for the next refresh shows every frame, 16 ms
-// late at worst, where drawing only the newest dropped about one in eight.
-const FRAME_QUEUE = 2;
+// late at worst, where drawing only the newest dropped about one in eight. A third waits while
+// the worker computes the pictures of the first two (forward.js's MAX_IN_FLIGHT): on a busy
+// machine its answers can take longer than a frame's interval.
+const FRAME_QUEUE = 3;
 const ERROR_FIELDS = [...CONFIG_FIELDS, "speed"];
 // The output column's tabs: tab name -> the view's name in stats.viewMs.
 const TAB_VIEWS = {
@@ -66,6 +70,7 @@ const stats = {
   framesRendered: 0,
   lastRenderMs: 0,
   epoch: 0,
+  drawnEpoch: null, // the epoch of the frame drawn last
   renderMs: [],
   viewMs: {},
 };
@@ -512,7 +517,8 @@ async function start() {
       page.frame = frame;
       if (frame.probe === page.pendingProbe) page.pendingProbe = null;
       page.queued.push(frame);
-      if (page.queued.length > FRAME_QUEUE) page.queued.shift();
+      if (page.queued.length > FRAME_QUEUE) dropQueuedFrame();
+      preparePlanePictures(frame, page.run);
       const shown = inspect.inspection;
       if (inspect.active && !inspect.pending && shown && frame.epoch > shown.epoch) requestInspection();
       if (!page.awaitingStatus) {
@@ -847,14 +853,34 @@ async function start() {
     }
   }
 
+  /** One frame fewer waiting: the oldest whose pictures are neither computed nor being
+   * computed, so that no work is thrown away when the worker is slower than the frames come;
+   * else the oldest. */
+  function dropQueuedFrame() {
+    const unstarted = page.queued.findIndex(
+      (frame) => !planePicturesComputing(frame) && !planePicturesReady(frame, page.run),
+    );
+    page.queued.splice(Math.max(unstarted, 0), 1);
+  }
+
+  /** The frame to draw now: the oldest queued once its pictures are computed (frames are
+   * drawn in order, never without their pictures), else the drawn one again if asked. */
+  function nextFrame() {
+    const [oldest] = page.queued;
+    if (!oldest) return page.redraw ? page.drawn : null;
+    page.queued.forEach((frame) => preparePlanePictures(frame, page.run));
+    return planePicturesReady(oldest, page.run) ? page.queued.shift() : null;
+  }
+
   function animate() {
     requestAnimationFrame(animate);
-    const frame = page.queued.shift() ?? (page.redraw ? page.drawn : null);
+    const frame = nextFrame();
     if (!frame) return;
     const started = performance.now();
     render(frame);
     page.drawn = frame;
     page.redraw = false;
+    stats.drawnEpoch = frame.epoch;
     stats.lastRenderMs = performance.now() - started;
     stats.framesRendered += 1;
     stats.renderMs.push(stats.lastRenderMs);
