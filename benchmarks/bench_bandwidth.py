@@ -20,10 +20,8 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import websockets
@@ -31,7 +29,7 @@ from websockets.asyncio.client import ClientConnection
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.support.launcher import free_port  # noqa: E402
+from tests.support.launcher import ServerProcess  # noqa: E402
 
 WARM_UP = 1.0
 CASES = {
@@ -48,25 +46,6 @@ class CountingConnection(ClientConnection):
     def data_received(self, data: bytes) -> None:
         self.wire_bytes += len(data)
         super().data_received(data)
-
-
-def start_server(root: Path) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    command = [sys.executable, "-m", "server", "--no-browser", "--port", str(port)]
-    process = subprocess.Popen(
-        command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1):
-                return process, port
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError(f"no server from {root}") from None
-            time.sleep(0.1)
 
 
 async def measure(port: int, config: dict, seconds: float, compression: str | None) -> dict:
@@ -111,19 +90,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    servers = {root: start_server(root) for root in args.root}
+    servers = {root: ServerProcess(root=root).start() for root in args.root}
     results: dict = {}
     try:
         for _ in range(args.rounds):
-            for root, (_, port) in servers.items():
+            for root, server in servers.items():
                 for case, config in CASES.items():
                     for compression in ("deflate", None):
-                        got = asyncio.run(measure(port, config, args.seconds, compression))
+                        got = asyncio.run(measure(server.port, config, args.seconds, compression))
                         results.setdefault((root, case, compression), []).append(got)
     finally:
-        for process, _ in servers.values():
-            process.terminate()
-            process.wait(timeout=10)
+        for server in servers.values():
+            server.stop()
     print(
         f"load average before/after: {os.getloadavg()[0]:.1f}; {args.rounds} rounds of "
         f"{args.seconds:g} s; medians\n"

@@ -34,7 +34,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import time
 import urllib.request
@@ -44,7 +43,7 @@ from pathlib import Path
 from websockets.asyncio.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout's server
-from tests.support.launcher import ServerProcess, free_port  # noqa: E402
+from tests.support.launcher import ServerProcess  # noqa: E402
 
 CHURN_FRACTION = 0.25
 SETTLE_TIMEOUT = 10.0
@@ -243,25 +242,13 @@ async def _read_all(student: Student) -> None:
             student.epoch = int(found[1])
 
 
-def start_server(root: Path, workers: int) -> tuple[subprocess.Popen, int]:
+def start_server(root: Path, workers: int) -> ServerProcess:
     """`python -m server --workers W` from the tree `root`, with room for every session."""
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(root), "MALLOC_ARENA_MAX": "2"}
-    command = [sys.executable, "-m", "server", "--no-browser", "--port", str(port)]
-    command += ["--workers", str(workers), "--max-sessions", "200"]
-    process = subprocess.Popen(
-        command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1):
-                return process, port
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError(f"no server from {root}") from None
-            time.sleep(0.1)
+    server = ServerProcess(
+        "--workers", str(workers), "--max-sessions", "200",
+        root=root, env={"MALLOC_ARENA_MAX": "2"}, timeout=60,
+    )  # fmt: skip
+    return server.start()
 
 
 async def _warm_every_worker(ws_url: str, workers: int) -> None:
@@ -325,16 +312,15 @@ async def _capacity(ws_url: str, sessions: int, seconds: float) -> tuple[dict, l
 
 def capacity(root: Path, workers: int, sessions: int, seconds: float) -> dict:
     """One case: per-session figures of the training sessions, and every handshake."""
-    process, port = start_server(root, workers)
-    ws_url = f"ws://127.0.0.1:{port}/ws/train"
+    server = start_server(root, workers)
+    ws_url = server.ws_url
     try:
         asyncio.run(asyncio.wait_for(_warm_every_worker(ws_url, workers), 180))
         time.sleep(0.5)  # the warm-up sessions end
         load = os.getloadavg()[0]
         per_worker, rows = asyncio.run(_capacity(ws_url, sessions, seconds))
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
     training = [row for row in rows if row["trains"]]
 
     def sorted_of(key: str) -> list[float]:

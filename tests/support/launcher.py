@@ -36,12 +36,14 @@ class ServerProcess:
         log_path: Path | None = None,
         env: dict[str, str] | None = None,
         timeout: float = 30.0,
+        root: Path = ROOT,
     ):
-        self.args, self.log_path, self.timeout = args, log_path, timeout
+        """`root`: the checkout whose server runs (another tree's, for a benchmark's before)."""
+        self.args, self.log_path, self.timeout, self.root = args, log_path, timeout, root
         self.port = port if port is not None else free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/ws/train"
-        path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
         self.env = {**os.environ, "PYTHONPATH": path, **(env or {})}
         self.process: subprocess.Popen | None = None
 
@@ -51,7 +53,7 @@ class ServerProcess:
         try:
             self.process = subprocess.Popen(
                 [*command, *self.args],
-                cwd=ROOT,
+                cwd=self.root,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
