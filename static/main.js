@@ -734,7 +734,7 @@ async function start() {
     if (!newDrawing) state.drawn = heldLink;
     lessons.show(lessonById(state.lesson) ?? null);
     if (newDrawing) userData.restore(newDrawing);
-    stateChanged({ reconfigure: !newDrawing });
+    stateChanged({ reconfigure: !newDrawing, resets: state.resets }); // the hash's own resets
     send({ type: "set", speed: state.speed });
   });
   onResize(() => {

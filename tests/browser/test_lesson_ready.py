@@ -310,6 +310,10 @@ def test_after_reset_the_link_and_the_script_open_the_same_weights(watched):
     assert other.evaluate("() => window.playground.kept.state.model.layers") == shown
     other.close()
 
+    edit = "() => { window.location.hash = window.location.hash.replace('resets=1', 'resets=2'); }"
+    page.evaluate(edit)
+    page.wait_for_function("() => window.playground.run?.resets === 2")  # an edited link too
+
     page.get_by_test_id("dataset-circle").click()  # a new config begins with its first draw
     page.wait_for_function("() => window.playground.run?.config.dataset === 'circle'")
     assert page.evaluate("() => window.playground.run.resets") == 0
