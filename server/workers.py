@@ -8,7 +8,9 @@ measured with 32 sessions on 2 workers, splits such as 29 + 3, whose 29 sessions
 the same address with SO_REUSEPORT, so that the kernel spreads new connections over the workers
 by a hash of each connection's addresses, whatever their load. uvicorn's supervisor still
 watches the workers; one that dies is started again listening on every socket, so no socket is
-left without a worker to accept its connections.
+left without a worker to accept its connections. It builds on uvicorn's supervisor classes
+(`Multiprocess`, `Process`; uvicorn 0.54, the floor pyproject.toml sets) rather than a
+supervisor of its own, so health checks, restarts and signals stay uvicorn's.
 """
 
 import socket
