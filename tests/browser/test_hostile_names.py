@@ -106,7 +106,10 @@ def test_a_csv_of_markup_names_shows_them_as_text_on_the_plane(watched):
     assert run["columns"] == [LINK, BIG]
     assert sorted(run["classes"]) == sorted(CLASSES)
     assert run["data_name"] == FILE_NAME
-    page.wait_for_function(f"() => {PLOT}?.querySelector('.xtitle')")
+    # The new run's plot: its first frame is drawn once the worker's pictures are back.
+    page.wait_for_function(
+        f"(title) => {PLOT}?.querySelector('.xtitle')?.textContent === title", arg=LINK
+    )
 
     assert_no_markup(page, LINK, BIG)
     expect(page.get_by_test_id("boundary-legend")).to_have_text(
