@@ -762,4 +762,9 @@ def options() -> dict:
         "regularization_rates": REGULARIZATION_RATES,
         "limits": {name: list(bounds) for name, bounds in LIMITS.items()},
         "defaults": TrainConfig().model_dump(),
+        # The page's forms follow the wire models: which fields a run's `configure` carries,
+        # which ones `set` changes live, and which features a one-input data set cannot build.
+        "config_fields": list(TrainConfig.model_fields),
+        "live_fields": [name for name in Set.model_fields if name != "type"],
+        "uses_x2": [name for name in FEATURES if name in USES_X2],
     }

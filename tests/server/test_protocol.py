@@ -5,6 +5,7 @@ Everything here runs in process through FastAPI's TestClient; tests/server/test_
 drives the real server over the network.
 """
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -18,13 +19,14 @@ from mlp_engine.datasets import (
     DATASETS,
     FEATURES,
     INPUT_RANGE,
+    feature_map,
     make_dataset,
     train_test_split,
 )
 from mlp_engine.operations import ACTIVATIONS
 from mlp_engine.problems import PROBLEM_KINDS
 from mlp_engine.tabular import REAL_DATASETS
-from server import protocol_docs
+from server import protocol, protocol_docs
 from server.app import parse_client_message
 from server.protocol import TrainConfig
 from server.session import build_run
@@ -676,3 +678,17 @@ def test_set_weight_out_of_range_is_an_error_that_changes_nothing(client, edit, 
     assert error["code"] == "bad_weight" and message in error["message"]
     for layer in range(3):
         np.testing.assert_array_equal(after[("W", layer)], before[("W", layer)])
+
+
+def test_options_tell_the_page_the_wire_models_fields(options):
+    """The page's forms are told which fields `configure` and `set` carry, not left to guess."""
+    assert options["config_fields"] == list(protocol.TrainConfig.model_fields)
+    assert "hidden_layers" in options["config_fields"] and "speed" not in options["config_fields"]
+    assert options["live_fields"] == ["learning_rate", "regularization_rate", "speed"]
+    for field in options["live_fields"]:
+        protocol.Set.model_validate({"type": "set", field: options["limits"][field][1]})
+    assert options["uses_x2"] == ["x2", "x2^2", "x1*x2", "sin x2"]
+    for feature in options["features"]:
+        uses_x2 = feature in options["uses_x2"]
+        with pytest.raises(ValueError) if uses_x2 else contextlib.nullcontext():
+            feature_map(np.zeros((3, 1)), [feature])
