@@ -1,10 +1,14 @@
-"""A compiled epoch loop for small networks, where NumPy's per-call overhead dominates.
+"""A compiled epoch loop: the whole epoch of eqs. 12-15 and 30-31 (or momentum or Adam) as one
+Numba-compiled loop over the batches, with no Python between its steps.
 
 A playground network (2 inputs, a few hidden layers of a few neurons, batches of 10) spends
 nearly all of a NumPy training step in the ~30 Python-level calls a step takes, not in
-arithmetic. This module runs a whole epoch of the same eqs. 12-15 and 30-31 (or momentum or
-Adam) as one Numba-compiled loop over the batches; a layer of more than a few hundred weights
-(64-64-10 on the digits, say) has its three products done by BLAS from inside the loop.
+arithmetic: the loop does its products itself. A layer of more than a few hundred weights
+(64-64-10 on the digits, say) has its products done by BLAS from inside the loop (SciPy's, the
+same GEMM the NumPy path calls), and a large one (512-384-384-10, batch 256) also takes its SGD
+or momentum step inside eq. 15's GEMM (W <- (1 - eta l2) W - eta delta^T a / m), as the NumPy
+path's `Optimizer.fold` does: what is left beside the products is one pass for z + b and phi,
+one for phi' and eq. 14's sums, the gather of the batch and the biases' step.
 
 It is a leaf: it takes arrays and an `Epoch`, a description of the epoch that the model builds
 from its own objects (each activation, cost and update rule says, through its `compiled()`,
@@ -12,9 +16,10 @@ which code below computes it and with which constants). It knows nothing of `MLP
 without a compiled form (a user's own `Activation`, say) trains on the NumPy path instead, and
 the tests check that an epoch here equals a NumPy epoch for every hyperparameter.
 
-Large networks train on NumPy and BLAS, but three of their element-wise passes run here, each
-fused into one pass (see "Element-wise passes of large networks" below), and their products go
-to one BLAS, SciPy's, through `product` and `gemm` (see "Matrix products").
+The NumPy path of large networks (Adam, L1, or an object without a compiled form) runs three
+of its element-wise passes here, each fused into one pass (see "Element-wise passes of large
+networks" below), and its products go to one BLAS, SciPy's, through `product` and `gemm` (see
+"Matrix products").
 
 Layout as in `MLP`: theta = [W^1..W^L (row-major), b^1..b^L]; `widths` = [n_x, n_h..., n_y].
 """
@@ -35,6 +40,9 @@ SGD, MOMENTUM, ADAM = range(3)
 #: Weights (n_x n_h) from which a layer's products go to BLAS (through SciPy's, which Numba
 #: calls; scikit-learn brings SciPy): below it the loops here are quicker than a BLAS call.
 BLAS_MIN_WEIGHTS = 512
+#: Multiply-adds of a layer's batch product (m n_x n_h) from which its weights take their step
+#: inside eq. 15's GEMM (see `_epoch`); under it the loop's own step pass is as quick.
+FOLD_MIN_WORK = 1 << 18
 
 
 class Epoch(NamedTuple):
@@ -48,6 +56,11 @@ class Epoch(NamedTuple):
     learning_rate: float
     l1: float
     l2: float
+
+
+def folds(epoch: Epoch) -> bool:
+    """Whether the epoch's rule can take a large layer's step inside eq. 15's GEMM (`_epoch`)."""
+    return epoch.rule[0] != ADAM and epoch.l1 == 0.0
 
 
 def _phi(code, alpha, z, a):
@@ -123,6 +136,96 @@ def _output_error(cost, output, alpha, fused, a, z, Y, rows, grad_a, delta, clip
         _vjp(output, alpha, z, a, grad_a, delta)
 
 
+def _blas_gemm(alpha, A, transpose_a, B, transpose_b, beta, C):
+    """C <- alpha op(A) op(B) + beta C by the BLAS `gemm` SciPy brings, for compiled code (row-
+    major arrays, op(X) = X^T where asked): the GEMM that `gemm` below calls from Python, so
+    that both paths round alike. Its compiled form is registered by `_compile`."""
+    raise NotImplementedError("compiled code only")
+
+
+def _register_blas_gemm() -> None:
+    """Give `_blas_gemm` its compiled form: Numba's own binding of SciPy's BLAS GEMM, the one
+    its np.dot uses (numba.np.linalg._BLAS: a private class, read at compile time only; the
+    symbol it names is resolved when a compiled function loads, so the disk cache works)."""
+    from numba import types
+    from numba.extending import overload
+    from numba.np.linalg import _BLAS, ensure_blas
+
+    @overload(_blas_gemm)
+    def _compiled_gemm(alpha, A, transpose_a, B, transpose_b, beta, C):
+        ensure_blas()
+        xxgemm = _BLAS().numba_xxgemm(C.dtype)
+        kind = ord("s" if C.dtype == types.float32 else "d")
+        keep, transpose = ord("N"), ord("T")
+
+        def gemm_impl(alpha, A, transpose_a, B, transpose_b, beta, C):
+            # BLAS is column-major: C^T = op(B)^T op(A)^T, where X^T is how it sees X.
+            rows, columns = C.shape
+            inner = A.shape[0] if transpose_a else A.shape[1]
+            scalars = np.empty(2, C.dtype)
+            scalars[0], scalars[1] = alpha, beta
+            xxgemm(
+                kind,
+                transpose if transpose_b else keep,
+                transpose if transpose_a else keep,
+                columns,
+                rows,
+                inner,
+                scalars[0:1].ctypes,
+                B.ctypes,
+                B.shape[1],
+                A.ctypes,
+                A.shape[1],
+                scalars[1:2].ctypes,
+                C.ctypes,
+                columns,
+            )
+
+        return gemm_impl
+
+
+def _step(
+    theta,
+    grad,
+    lo,
+    hi,
+    n_weights,
+    rule,
+    c1,
+    c2,
+    c3,
+    correction1,
+    correction2,
+    learning_rate,
+    scale,
+    l1,
+    l2,
+    buffer1,
+    buffer2,
+):
+    """The rule's step (eqs. 30-31, momentum or Adam) on theta[lo:hi], from the batch's summed
+    gradient grad[lo:hi] (times `scale`, the 1/m), with the L1/L2 terms on weights."""
+    for p in range(lo, hi):
+        g = grad[p] * scale
+        if p < n_weights:
+            if l1 != 0.0:
+                g += l1 * np.sign(theta[p])
+            g += l2 * theta[p]
+        if rule == SGD:  # eqs. 30-31
+            theta[p] -= learning_rate * g
+        elif rule == MOMENTUM:  # v <- mu v + g; theta <- theta - eta v
+            buffer1[p] = c1 * buffer1[p] + g
+            theta[p] -= learning_rate * buffer1[p]
+        else:  # Adam: c1, c2, c3 = beta1, beta2, eps
+            buffer1[p] = c1 * buffer1[p] + (1.0 - c1) * g
+            buffer2[p] = c2 * buffer2[p] + (1.0 - c2) * g * g
+            theta[p] -= (
+                (learning_rate / correction1)
+                * buffer1[p]
+                / (np.sqrt(buffer2[p] / correction2) + c3)
+            )
+
+
 def _epoch(
     theta,
     grad,
@@ -149,15 +252,22 @@ def _epoch(
     t,
     clip,
     blas_min_weights,
+    fold_min,
 ):
     """One epoch of mini-batch training; returns the rule's new step count t.
 
     c1, c2, c3 are the rule's constants: (mu, -, -) for momentum, (beta1, beta2, eps) for Adam.
+    A layer of at least `fold_min` multiply-adds a batch (m n_x n_h) takes its weights' SGD or
+    momentum step inside eq. 15's GEMM, as `Optimizer.fold` does on the NumPy path: no dW
+    array, no pass over it (not with L1, whose sign(W) term is not linear in the gradient).
     """
     L = widths.size - 1
     n_weights = 0
     for l in range(L):
         n_weights += widths[l] * widths[l + 1]
+    folded = np.zeros(L, np.bool_)
+    for l in range(L):
+        folded[l] = rule != ADAM and l1 == 0.0 and m * widths[l] * widths[l + 1] >= fold_min
     Z = [np.empty((m, widths[l + 1]), theta.dtype) for l in range(L)]
     A = [np.empty((m, widths[l]), theta.dtype) for l in range(L + 1)]
     D = [np.empty((m, widths[l + 1]), theta.dtype) for l in range(L)]
@@ -173,7 +283,7 @@ def _epoch(
             W = theta[w_at : w_at + n_h * n_x].reshape((n_h, n_x))
             a, z = A[l], Z[l]
             if n_x * n_h >= blas_min_weights:
-                np.dot(a, W.T, z)  # z = a W^T, then + b
+                _blas_gemm(1.0, a, False, W, True, 0.0, z)  # z = a W^T, then + b
                 for i in range(m):
                     for j in range(n_h):
                         z[i, j] += theta[b_at + j]
@@ -190,7 +300,14 @@ def _epoch(
         _output_error(
             cost, output, output_alpha, fused, A[L], Z[L - 1], Y, rows, G[L], D[L - 1], clip
         )
-        grad[:] = 0.0
+        w_at = 0
+        for l in range(L):  # the gradient's parts that the step reads (not the folded dW)
+            size = widths[l] * widths[l + 1]
+            if not folded[l]:
+                grad[w_at : w_at + size] = 0.0
+            w_at += size
+        grad[n_weights:] = 0.0
+        t += 1
         for l in range(L - 1, -1, -1):
             n_x, n_h = widths[l], widths[l + 1]
             w_at, b_at = w_at - n_h * n_x, b_at - n_h
@@ -201,16 +318,8 @@ def _epoch(
             for i in range(m):
                 for j in range(n_h):
                     grad[b_at + j] += delta[i, j]  # eq. 14
-            if blas:
-                np.dot(delta.T, a, dW)  # eq. 15, summed over the batch
-            else:
-                for i in range(m):
-                    for j in range(n_h):
-                        d = delta[i, j]
-                        for k in range(n_x):
-                            dW[j, k] += d * a[i, k]  # eq. 15
-            if l > 0 and blas:  # eq. 13, (W^(l+1))^T delta^(l+1)
-                np.dot(delta, W, g)
+            if l > 0 and blas:  # eq. 13, (W^(l+1))^T delta^(l+1), before W takes its step
+                _blas_gemm(1.0, delta, False, W, False, 0.0, g)
             elif l > 0:  # the same, as a sum of rows of W (contiguous)
                 for i in range(m):
                     g[i] = 0.0
@@ -218,30 +327,72 @@ def _epoch(
                         d = delta[i, j]
                         for k in range(n_x):
                             g[i, k] += d * W[j, k]
+            if folded[l] and rule == SGD:  # W <- (1 - eta l2) W - eta delta^T a / m
+                _blas_gemm(
+                    -learning_rate * scale, delta, True, a, False, 1.0 - learning_rate * l2, W
+                )
+            elif folded[l]:  # v <- mu v + delta^T a / m, v += l2 W, W -= eta v
+                V = buffer1[w_at : w_at + n_h * n_x].reshape((n_h, n_x))
+                _blas_gemm(scale, delta, True, a, False, c1, V)
+                for p in range(w_at, w_at + n_h * n_x):
+                    if l2 != 0.0:
+                        buffer1[p] += l2 * theta[p]
+                    theta[p] -= learning_rate * buffer1[p]
+            elif blas:
+                _blas_gemm(1.0, delta, True, a, False, 0.0, dW)  # eq. 15, summed over the batch
+            else:
+                for i in range(m):
+                    for j in range(n_h):
+                        d = delta[i, j]
+                        for k in range(n_x):
+                            dW[j, k] += d * a[i, k]  # eq. 15
             if l > 0:
                 _vjp(hidden, hidden_alpha, Z[l - 1], a, g, D[l - 1])  # eq. 13's o phi'(z)
-        t += 1
         correction1 = 1.0 - c1**t
         correction2 = 1.0 - c2**t
-        for p in range(theta.size):
-            g = grad[p] * scale
-            if p < n_weights:
-                if l1 != 0.0:
-                    g += l1 * np.sign(theta[p])
-                g += l2 * theta[p]
-            if rule == SGD:  # eqs. 30-31
-                theta[p] -= learning_rate * g
-            elif rule == MOMENTUM:  # v <- mu v + g; theta <- theta - eta v
-                buffer1[p] = c1 * buffer1[p] + g
-                theta[p] -= learning_rate * buffer1[p]
-            else:  # Adam: c1, c2, c3 = beta1, beta2, eps
-                buffer1[p] = c1 * buffer1[p] + (1.0 - c1) * g
-                buffer2[p] = c2 * buffer2[p] + (1.0 - c2) * g * g
-                theta[p] -= (
-                    (learning_rate / correction1)
-                    * buffer1[p]
-                    / (np.sqrt(buffer2[p] / correction2) + c3)
+        w_at = 0
+        for l in range(L):
+            size = widths[l] * widths[l + 1]
+            if not folded[l]:
+                _step(
+                    theta,
+                    grad,
+                    w_at,
+                    w_at + size,
+                    n_weights,
+                    rule,
+                    c1,
+                    c2,
+                    c3,
+                    correction1,
+                    correction2,
+                    learning_rate,
+                    scale,
+                    l1,
+                    l2,
+                    buffer1,
+                    buffer2,
                 )
+            w_at += size
+        _step(
+            theta,
+            grad,
+            n_weights,
+            theta.size,
+            n_weights,
+            rule,
+            c1,
+            c2,
+            c3,
+            correction1,
+            correction2,
+            learning_rate,
+            scale,
+            l1,
+            l2,
+            buffer1,
+            buffer2,
+        )
     return t
 
 
@@ -304,13 +455,14 @@ def _compile() -> None:
     Numba is imported here, not at the top, so that importing the engine stays quick for code
     that never trains (it is a declared dependency, always installed).
     """
-    global _compiled, _passes, _phi, _vjp, _output_error
+    global _compiled, _passes, _phi, _vjp, _output_error, _step
     from numba import njit
 
+    _register_blas_gemm()
     # nogil: a server's other threads keep running. reassoc lets LLVM vectorise the dot
     # products (it may reorder a sum, as BLAS does); NaN and inf keep their meaning.
     jit = njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
-    _phi, _vjp, _output_error = jit(_phi), jit(_vjp), jit(_output_error)
+    _phi, _vjp, _output_error, _step = jit(_phi), jit(_vjp), jit(_output_error), jit(_step)
     _compiled = jit(_epoch)
     # The passes: no fastmath, so that they round as NumPy does.
     exact = njit(cache=True, nogil=True)
@@ -466,6 +618,7 @@ def train_epoch(
         t,
         real(np.finfo(theta.dtype).eps),
         BLAS_MIN_WEIGHTS,
+        FOLD_MIN_WORK,
     )
 
 

@@ -60,11 +60,13 @@ class MLP:
     widths, which then alone sets the hidden layers (an empty list: no hidden layer).
     """
 
-    #: Train epochs of small networks with the compiled loop of `kernels`, when every part of
-    #: the model (activations, cost, update rule) has a compiled form.
+    #: Train epochs with the compiled loop of `kernels`, when every part of the model
+    #: (activations, cost, update rule) has a compiled form: a small network always, a large
+    #: one when its rule's steps fold into eq. 15's products (SGD, momentum, no L1).
     accelerate = True
     #: "Small": at most this many multiply-adds in a batch's forward pass (m * sum n_x n_h);
-    #: measured on the benchmark machine, above it NumPy's BLAS calls are the faster way.
+    #: measured on the benchmark machine, above it the loop's own step pass (Adam's, L1's)
+    #: loses to NumPy's whole-vector operations.
     KERNEL_MAX_BATCH_WORK = 200_000
 
     def __init__(
@@ -402,8 +404,10 @@ class MLP:
         before = self._theta_before, self.optimizer.state_arrays()
         order = self.batches(X.shape[0], batch_size).ravel()
         small = batch_size * self.n_weights <= self.KERNEL_MAX_BATCH_WORK
-        epoch_form = self.compiled_epoch() if self.accelerate and small else None
-        if epoch_form is not None:
+        epoch_form = self.compiled_epoch() if self.accelerate else None
+        # A large network trains compiled when its weights' steps fold into eq. 15's products
+        # (SGD, momentum, no L1): then nothing but BLAS and single passes remain per batch.
+        if epoch_form is not None and (small or kernels.folds(epoch_form)):
             t, buffers = self.optimizer.lend_state(self.theta)
             widths = [self.n_x, *self.n_h, self.n_y]
             arrays = self.theta, self.grad, widths, X, Y, order, batch_size

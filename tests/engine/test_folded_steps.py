@@ -1,12 +1,13 @@
-"""A network too large for the compiled loop takes SGD's and momentum's step on its weights
-inside eq. 15's product (`Optimizer.fold`, one GEMM: W <- beta W - eta delta^T a): the same
-epoch as NumPy's `theta - eta * grad` step, but for the GEMM's rounding, with and without L2;
-and whatever the fold cannot express (Adam, L1, a user's own rule) keeps the step pass."""
+"""A large network takes SGD's and momentum's step on its weights inside eq. 15's product (one
+GEMM: W <- beta W - eta delta^T a), on the NumPy path (`Optimizer.fold`) and in the compiled
+epoch alike: the same epoch as NumPy's `theta - eta * grad` step, but for the GEMM's rounding,
+with and without L2; and whatever the fold cannot express (Adam, L1, a user's own rule) keeps
+the step pass."""
 
 import numpy as np
 import pytest
 
-from mlp_engine import MLP
+from mlp_engine import MLP, kernels
 from mlp_engine.optimizers import SGD, Adam, Momentum
 
 RNG = np.random.default_rng(21)
@@ -34,24 +35,24 @@ def large_model(optimizer, dtype=np.float64, l1=0.0, l2=0.0):
     return model
 
 
-def counted(rule: type, calls: list):
-    """`rule.fold`, noting each call in `calls`."""
-    fold = rule.fold
+def noted(function, calls: list):
+    """`function`, noting each call in `calls`."""
 
     def wrapper(*args):
         calls.append(1)
-        return fold(*args)
+        return function(*args)
 
     return wrapper
 
 
 def folded_and_stepped(monkeypatch, optimizer, dtype, **regularisation):
-    """Two epochs of twin models: one folding its steps, one with the fold switched off."""
+    """Two epochs of twin NumPy models: one folding its steps, one with the fold switched off."""
     runs = []
     for folds in (True, False):
         model = large_model(optimizer, dtype, **regularisation)
+        model.accelerate = False
         calls = []
-        monkeypatch.setattr(type(model.optimizer), "fold", counted(type(model.optimizer), calls))
+        monkeypatch.setattr(type(model.optimizer), "fold", noted(type(model.optimizer).fold, calls))
         monkeypatch.setattr(type(model.optimizer), "folds", lambda self, on=folds: on)
         losses = [model.train_epoch(X.astype(dtype), Y, batch_size=64) for _ in range(2)]
         t, buffers = model.optimizer.state_arrays()
@@ -72,6 +73,35 @@ def test_a_folded_epoch_is_numpys_epoch_but_for_rounding(monkeypatch, optimizer,
     assert t == t_0 == 10
     atol = rtol * np.abs(theta_0).max()
     np.testing.assert_allclose(theta, theta_0, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(losses, losses_0, rtol=rtol)
+    for ours, theirs in zip(buffers, buffers_0, strict=True):  # momentum's velocity
+        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=rtol * np.abs(theirs).max())
+    assert theta.dtype == dtype
+
+
+@pytest.mark.parametrize(("dtype", "rtol"), [(np.float64, 1e-10), (np.float32, 2e-4)])
+@pytest.mark.parametrize("l2", [0.0, 0.1])
+@pytest.mark.parametrize("optimizer", [SGD(), Momentum(mu=0.7)], ids=repr)
+def test_the_compiled_epoch_of_a_large_network_folds_as_numpys(
+    monkeypatch, optimizer, l2, dtype, rtol
+):
+    """The compiled epoch trains a large network when its rule folds, its GEMMs SciPy's BLAS:
+    the NumPy path's folded epoch, but for the order of a few sums."""
+    runs = []
+    for accelerate in (True, False):
+        model = large_model(optimizer, dtype, l2=l2)
+        model.accelerate = accelerate
+        epochs = []
+        monkeypatch.setattr(kernels, "train_epoch", noted(kernels.train_epoch, epochs))
+        losses = [model.train_epoch(X.astype(dtype), Y, batch_size=64) for _ in range(2)]
+        monkeypatch.undo()
+        t, buffers = model.optimizer.state_arrays()
+        runs.append((model.theta.copy(), losses, t, buffers, len(epochs)))
+    (theta, losses, t, buffers, compiled), (theta_0, losses_0, t_0, buffers_0, none) = runs
+    assert (compiled, none) == (2, 0)
+    assert all(64 * n_x * n_h >= kernels.FOLD_MIN_WORK for n_x, n_h in [(48, 96), (96, 80)])
+    assert t == t_0 == 10
+    np.testing.assert_allclose(theta, theta_0, rtol=rtol, atol=rtol * np.abs(theta_0).max())
     np.testing.assert_allclose(losses, losses_0, rtol=rtol)
     for ours, theirs in zip(buffers, buffers_0, strict=True):  # momentum's velocity
         np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=rtol * np.abs(theirs).max())

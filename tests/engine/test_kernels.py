@@ -185,6 +185,25 @@ def test_compiled_epochs_with_blas_products_equal_numpy_epochs(case):
         kernels.BLAS_MIN_WEIGHTS = saved
 
 
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(case=epochs_of_training())
+def test_compiled_epochs_with_folded_steps_equal_numpy_epochs(case):
+    """Every layer's weights taking their SGD or momentum step inside eq. 15's GEMM (as a large
+    network's do; with Adam or L1 the loop's step pass stays), against NumPy's step pass."""
+    X, Y, batch_size, config = case
+    saved = kernels.BLAS_MIN_WEIGHTS, kernels.FOLD_MIN_WORK
+    kernels.BLAS_MIN_WEIGHTS, kernels.FOLD_MIN_WORK = 1, 1
+    try:
+        assert_same(converging_twins(X, Y, batch_size, 2, **config), rtol=1e-10, atol=1e-12)
+    finally:
+        kernels.BLAS_MIN_WEIGHTS, kernels.FOLD_MIN_WORK = saved
+
+
 @pytest.mark.parametrize("optimizer", ["sgd", Momentum(mu=0.5), Adam(beta1=0.8)], ids=str)
 def test_a_digits_sized_network_through_blas_equals_numpy(optimizer):
     """64-64-10, ReLU + softmax, batch 32 (the benchmark's case c): both layers go to BLAS."""
@@ -328,15 +347,22 @@ def test_every_built_in_has_a_compiled_form():
     assert model.compiled_epoch() is not None
 
 
-def test_large_batches_of_large_networks_use_numpy(monkeypatch):
+def test_large_batches_of_large_networks_use_numpy_unless_their_steps_fold(monkeypatch):
+    """A large network trains compiled when its rule's steps fold into eq. 15's GEMMs (SGD,
+    momentum, no L1), on NumPy otherwise, where the loop's step pass would cost the most."""
     calls = []
     monkeypatch.setattr(kernels, "train_epoch", lambda *args: calls.append(args) or args[-1])
     X, Y = np.zeros((64, 2)), np.zeros((64, 1))
     MLP(2, [4], 1).train_epoch(X, Y, batch_size=8)
     assert len(calls) == 1
-    big = MLP(2, [32] * 8, 1)
-    big.train_epoch(X, Y, batch_size=64)
-    assert len(calls) == 1, "64 x 7264 multiply-adds per batch is NumPy's job"
+    for optimizer, l1 in (("adam", 0.0), ("sgd", 0.01), ("momentum", 0.01)):
+        big = MLP(2, [32] * 8, 1, optimizer=optimizer, l1=l1)
+        assert 64 * big.n_weights > big.KERNEL_MAX_BATCH_WORK
+        big.train_epoch(X, Y, batch_size=64)
+        assert len(calls) == 1, f"64 x 7264 multiply-adds per batch with {optimizer} is NumPy's job"
+    for optimizer in ("sgd", "momentum"):
+        MLP(2, [32] * 8, 1, optimizer=optimizer).train_epoch(X, Y, batch_size=64)
+    assert len(calls) == 3
 
 
 def test_the_compiled_loop_advances_the_rule_through_its_own_state():
@@ -445,6 +471,7 @@ def test_a_large_network_trains_as_with_numpys_passes_alone(monkeypatch, hidden,
             seed=2,
             dtype=dtype,
         )
+        model.accelerate = False  # the NumPy path's passes, not the compiled epoch
         model.train_epoch(X, Y, batch_size=256, evaluate=False)
         loss = model.train_epoch(X, Y, batch_size=256)
         runs.append((model.theta.copy(), loss, calls))

@@ -275,17 +275,20 @@ def test_epochs_with_non_default_constants_match_torch(rule, accelerate, network
 
 # --- a large network's steps, folded into eq. 15's products ---------------------------------------
 
-#: 10 samples x 67,000 weights: above MLP.KERNEL_MAX_BATCH_WORK, so an epoch runs on NumPy, and
-#: SGD's and momentum's steps go into eq. 15's products (`Optimizer.fold`).
+#: 10 samples x 67,000 weights: above MLP.KERNEL_MAX_BATCH_WORK, so SGD's and momentum's steps go
+#: into eq. 15's products (in the compiled epoch, or `Optimizer.fold` on the NumPy path).
 LARGE = (12, [256, 256], "relu", "softmax", "categorical_crossentropy", 3)
 
 
+@pytest.mark.parametrize("accelerate", [True, False], ids=["compiled", "numpy"])
 @pytest.mark.parametrize("l2", [0.0, 0.05])
 @pytest.mark.parametrize("rule", ["sgd", Momentum(mu=0.5)], ids=repr)
-def test_folded_steps_of_a_large_network_match_torch(rule, l2, monkeypatch):
+def test_folded_steps_of_a_large_network_match_torch(rule, l2, accelerate, monkeypatch):
     """Full-batch epochs (one step each): W <- (1 - eta l2) W - eta delta^T a in one GEMM for
-    SGD; v <- mu v + delta^T a, v += l2 W, W -= eta v for momentum, as torch.optim steps."""
+    SGD; v <- mu v + delta^T a, v += l2 W, W -= eta v for momentum, as torch.optim steps; in
+    the compiled epoch, and on the NumPy path (`Optimizer.fold`)."""
     model, X, Y = make_case(*LARGE, optimizer=rule, learning_rate=0.05, l2=l2)
+    model.accelerate = accelerate
     assert M * model.n_weights > model.KERNEL_MAX_BATCH_WORK
     folds = []
     fold = type(model.optimizer).fold
@@ -299,7 +302,7 @@ def test_folded_steps_of_a_large_network_match_torch(rule, l2, monkeypatch):
         loss = model.train_epoch(X, Y, batch_size=M)
         assert loss == pytest.approx(mirror.loss(X, Y).item(), rel=1e-10), f"epoch {epoch}"
         assert_same_parameters(model, mirror)
-    assert len(folds) == 5 * len(model.sequential)
+    assert len(folds) == (0 if accelerate else 5 * len(model.sequential))
     assert model.optimizer.t == 5
 
 
