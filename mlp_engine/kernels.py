@@ -63,9 +63,13 @@ def folds(epoch: Epoch) -> bool:
     return epoch.rule[0] != ADAM and epoch.l1 == 0.0
 
 
-def _phi(code, alpha, z, a):
-    """Eq. 33, a = phi(z), row by row (softmax needs the whole row)."""
+def _phi(code, alpha, z, a, b):
+    """Eq. 33, a = phi(z), row by row (softmax needs the whole row), after z <- z + b when the
+    bias b is given (not empty): eq. 32's sum and eq. 33 in one pass over z."""
     for i in range(z.shape[0]):
+        if b.size > 0:
+            for j in range(z.shape[1]):
+                z[i, j] += b[j]
         if code == SOFTMAX:
             top = z[i].max()
             total = 0.0
@@ -89,8 +93,10 @@ def _phi(code, alpha, z, a):
                 a[i, j] = s
 
 
-def _vjp(code, alpha, z, a, g, out):
-    """out = g backpropagated through phi: g o phi'(z) (eqs. 12-13), or softmax's J^T g."""
+def _vjp(code, alpha, z, a, g, out, sums):
+    """out = g backpropagated through phi: g o phi'(z) (eqs. 12-13), or softmax's J^T g; and
+    eq. 14's column sums of out added into `sums`, when it is not empty, row by row while the
+    row is in cache (the order in which NumPy's np.add.reduce(out, axis=0) adds them)."""
     for i in range(z.shape[0]):
         if code == SOFTMAX:
             inner = 0.0
@@ -98,18 +104,21 @@ def _vjp(code, alpha, z, a, g, out):
                 inner += g[i, j] * a[i, j]
             for j in range(z.shape[1]):
                 out[i, j] = a[i, j] * (g[i, j] - inner)
-            continue
-        for j in range(z.shape[1]):
-            if code == SIGMOID:
-                out[i, j] = g[i, j] * a[i, j] * (1.0 - a[i, j])
-            elif code == TANH:
-                out[i, j] = g[i, j] * (1.0 - a[i, j] * a[i, j])
-            elif code == RELU:
-                out[i, j] = g[i, j] if z[i, j] > 0 else 0.0
-            elif code == LEAKY_RELU:
-                out[i, j] = g[i, j] if z[i, j] > 0 else alpha * g[i, j]
-            else:
-                out[i, j] = g[i, j]
+        else:
+            for j in range(z.shape[1]):
+                if code == SIGMOID:
+                    out[i, j] = g[i, j] * a[i, j] * (1.0 - a[i, j])
+                elif code == TANH:
+                    out[i, j] = g[i, j] * (1.0 - a[i, j] * a[i, j])
+                elif code == RELU:
+                    out[i, j] = g[i, j] if z[i, j] > 0 else 0.0
+                elif code == LEAKY_RELU:
+                    out[i, j] = g[i, j] if z[i, j] > 0 else alpha * g[i, j]
+                else:
+                    out[i, j] = g[i, j]
+        if sums.size > 0:
+            for j in range(z.shape[1]):
+                sums[j] += out[i, j]
 
 
 def _output_error(cost, output, alpha, fused, a, z, Y, rows, grad_a, delta, clip):
@@ -133,7 +142,7 @@ def _output_error(cost, output, alpha, fused, a, z, Y, rows, grad_a, delta, clip
             else:
                 grad_a[i, j] = -y / p
     if not fused:
-        _vjp(output, alpha, z, a, grad_a, delta)
+        _vjp(output, alpha, z, a, grad_a, delta, grad_a[0, :0])
 
 
 def _blas_gemm(alpha, A, transpose_a, B, transpose_b, beta, C):
@@ -282,20 +291,20 @@ def _epoch(
             n_x, n_h = widths[l], widths[l + 1]
             W = theta[w_at : w_at + n_h * n_x].reshape((n_h, n_x))
             a, z = A[l], Z[l]
+            bias = theta[b_at : b_at + n_h]
             if n_x * n_h >= blas_min_weights:
-                _blas_gemm(1.0, a, False, W, True, 0.0, z)  # z = a W^T, then + b
-                for i in range(m):
-                    for j in range(n_h):
-                        z[i, j] += theta[b_at + j]
+                _blas_gemm(1.0, a, False, W, True, 0.0, z)  # z = a W^T; + b with phi
             else:
                 for i in range(m):
                     for j in range(n_h):
-                        s = theta[b_at + j]
+                        s = bias[j]
                         for k in range(n_x):
                             s += a[i, k] * W[j, k]
                         z[i, j] = s
+                bias = bias[:0]  # added already
             last = l == L - 1
-            _phi(output if last else hidden, output_alpha if last else hidden_alpha, z, A[l + 1])
+            code, alpha = (output, output_alpha) if last else (hidden, hidden_alpha)
+            _phi(code, alpha, z, A[l + 1], bias)
             w_at, b_at = w_at + n_h * n_x, b_at + n_h
         _output_error(
             cost, output, output_alpha, fused, A[L], Z[L - 1], Y, rows, G[L], D[L - 1], clip
@@ -308,6 +317,9 @@ def _epoch(
             w_at += size
         grad[n_weights:] = 0.0
         t += 1
+        for i in range(m):
+            for j in range(widths[L]):
+                grad[b_at - widths[L] + j] += D[L - 1][i, j]  # eq. 14 of the output layer
         for l in range(L - 1, -1, -1):
             n_x, n_h = widths[l], widths[l + 1]
             w_at, b_at = w_at - n_h * n_x, b_at - n_h
@@ -315,9 +327,6 @@ def _epoch(
             dW = grad[w_at : w_at + n_h * n_x].reshape((n_h, n_x))
             delta, a, g = D[l], A[l], G[l]
             blas = n_x * n_h >= blas_min_weights
-            for i in range(m):
-                for j in range(n_h):
-                    grad[b_at + j] += delta[i, j]  # eq. 14
             if l > 0 and blas:  # eq. 13, (W^(l+1))^T delta^(l+1), before W takes its step
                 _blas_gemm(1.0, delta, False, W, False, 0.0, g)
             elif l > 0:  # the same, as a sum of rows of W (contiguous)
@@ -346,8 +355,8 @@ def _epoch(
                         d = delta[i, j]
                         for k in range(n_x):
                             dW[j, k] += d * a[i, k]  # eq. 15
-            if l > 0:
-                _vjp(hidden, hidden_alpha, Z[l - 1], a, g, D[l - 1])  # eq. 13's o phi'(z)
+            if l > 0:  # eq. 13's o phi'(z), and eq. 14 of the layer below in the same pass
+                _vjp(hidden, hidden_alpha, Z[l - 1], a, g, D[l - 1], grad[b_at - n_x : b_at])
         correction1 = 1.0 - c1**t
         correction2 = 1.0 - c2**t
         w_at = 0
