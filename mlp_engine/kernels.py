@@ -193,27 +193,12 @@ def _register_blas_gemm() -> None:
         return gemm_impl
 
 
-def _step(
-    theta,
-    grad,
-    lo,
-    hi,
-    n_weights,
-    rule,
-    c1,
-    c2,
-    c3,
-    correction1,
-    correction2,
-    learning_rate,
-    scale,
-    l1,
-    l2,
-    buffer1,
-    buffer2,
-):
+def _step(theta, grad, lo, hi, n_weights, rule, c1, c2, c3, corrections, rates, scale, buffers):
     """The rule's step (eqs. 30-31, momentum or Adam) on theta[lo:hi], from the batch's summed
     gradient grad[lo:hi] (times `scale`, the 1/m), with the L1/L2 terms on weights."""
+    correction1, correction2 = corrections
+    learning_rate, l1, l2 = rates
+    buffer1, buffer2 = buffers
     for p in range(lo, hi):
         g = grad[p] * scale
         if p < n_weights:
@@ -235,48 +220,39 @@ def _step(
             )
 
 
-def _epoch(
-    theta,
-    grad,
-    widths,
-    X,
-    Y,
-    order,
-    m,
-    hidden,
-    hidden_alpha,
-    output,
-    output_alpha,
-    cost,
-    fused,
-    rule,
-    c1,
-    c2,
-    c3,
-    learning_rate,
-    l1,
-    l2,
-    buffer1,
-    buffer2,
-    t,
-    clip,
-    blas_min_weights,
-    fold_min,
-):
+def _epoch(theta, grad, widths, X, Y, order, m, forms, update, rates, buffers, t, limits):
     """One epoch of mini-batch training; returns the rule's new step count t.
 
-    c1, c2, c3 are the rule's constants: (mu, -, -) for momentum, (beta1, beta2, eps) for Adam.
-    A layer of at least `fold_min` multiply-adds a batch (m n_x n_h) takes its weights' SGD or
-    momentum step inside eq. 15's GEMM, as `Optimizer.fold` does on the NumPy path: no dW
-    array, no pass over it (not with L1, whose sign(W) term is not linear in the gradient).
+    forms = (hidden, hidden_alpha, output, output_alpha, cost, fused, clip): the activations'
+    and the cost's codes; update = (rule, c1, c2, c3), the rule's code and constants, (mu, -, -) for
+    momentum, (beta1, beta2, eps) for Adam; rates = (learning_rate, l1, l2); buffers = the
+    rule's (buffer1, buffer2); limits = (blas_min_weights, fold_min). A layer of at least
+    `fold_min` multiply-adds a batch (m n_x n_h) takes its weights' SGD or momentum step inside
+    eq. 15's GEMM, as `Optimizer.fold` does on the NumPy path: no dW array, no pass over it
+    (not with L1, whose sign(W) term is not linear in the gradient).
     """
+    hidden, hidden_alpha, output, output_alpha, cost, fused, clip = forms
+    rule, c1, c2, c3 = update
+    learning_rate, l1, l2 = rates
+    buffer1, buffer2 = buffers
+    blas_min_weights, fold_min = limits
     L = widths.size - 1
     n_weights = 0
     for l in range(L):
         n_weights += widths[l] * widths[l + 1]
+    # Which layers fold their weights' step, and the parts of theta the step pass serves.
     folded = np.zeros(L, np.bool_)
+    stepped = np.empty((L + 1, 2), np.int64)
+    n_stepped, w_at = 0, 0
     for l in range(L):
-        folded[l] = rule != ADAM and l1 == 0.0 and m * widths[l] * widths[l + 1] >= fold_min
+        size = widths[l] * widths[l + 1]
+        folded[l] = rule != ADAM and l1 == 0.0 and m * size >= fold_min
+        if not folded[l]:
+            stepped[n_stepped] = w_at, w_at + size
+            n_stepped += 1
+        w_at += size
+    stepped[n_stepped] = n_weights, theta.size
+    stepped = stepped[: n_stepped + 1]
     Z = [np.empty((m, widths[l + 1]), theta.dtype) for l in range(L)]
     A = [np.empty((m, widths[l]), theta.dtype) for l in range(L + 1)]
     D = [np.empty((m, widths[l + 1]), theta.dtype) for l in range(L)]
@@ -309,13 +285,8 @@ def _epoch(
         _output_error(
             cost, output, output_alpha, fused, A[L], Z[L - 1], Y, rows, G[L], D[L - 1], clip
         )
-        w_at = 0
-        for l in range(L):  # the gradient's parts that the step reads (not the folded dW)
-            size = widths[l] * widths[l + 1]
-            if not folded[l]:
-                grad[w_at : w_at + size] = 0.0
-            w_at += size
-        grad[n_weights:] = 0.0
+        for lo, hi in stepped:  # the gradient's parts that the step reads (not a folded dW)
+            grad[lo:hi] = 0.0
         t += 1
         for i in range(m):
             for j in range(widths[L]):
@@ -359,49 +330,11 @@ def _epoch(
                 _vjp(hidden, hidden_alpha, Z[l - 1], a, g, D[l - 1], grad[b_at - n_x : b_at])
         correction1 = 1.0 - c1**t
         correction2 = 1.0 - c2**t
-        w_at = 0
-        for l in range(L):
-            size = widths[l] * widths[l + 1]
-            if not folded[l]:
-                _step(
-                    theta,
-                    grad,
-                    w_at,
-                    w_at + size,
-                    n_weights,
-                    rule,
-                    c1,
-                    c2,
-                    c3,
-                    correction1,
-                    correction2,
-                    learning_rate,
-                    scale,
-                    l1,
-                    l2,
-                    buffer1,
-                    buffer2,
-                )
-            w_at += size
-        _step(
-            theta,
-            grad,
-            n_weights,
-            theta.size,
-            n_weights,
-            rule,
-            c1,
-            c2,
-            c3,
-            correction1,
-            correction2,
-            learning_rate,
-            scale,
-            l1,
-            l2,
-            buffer1,
-            buffer2,
-        )
+        corrections = (correction1, correction2)
+        for lo, hi in stepped:
+            _step(
+                theta, grad, lo, hi, n_weights, rule, c1, c2, c3, corrections, rates, scale, buffers
+            )
     return t
 
 
@@ -601,6 +534,8 @@ def train_epoch(
     c1, c2, c3 = (*constants, 0.0, 0.0, 0.0)[:3]
     empty = np.zeros(0, theta.dtype)
     buffer1, buffer2 = (*buffers, empty, empty)[:2]
+    (hidden, hidden_alpha), (output, output_alpha) = epoch.hidden, epoch.output
+    forms = (hidden, real(hidden_alpha), output, real(output_alpha), epoch.cost, epoch.fused)
     return compiled_epoch()(
         theta,
         grad,
@@ -609,25 +544,12 @@ def train_epoch(
         np.ascontiguousarray(Y),
         order,
         batch_size,
-        epoch.hidden[0],
-        real(epoch.hidden[1]),
-        epoch.output[0],
-        real(epoch.output[1]),
-        epoch.cost,
-        epoch.fused,
-        code,
-        real(c1),
-        real(c2),
-        real(c3),
-        real(epoch.learning_rate),
-        real(epoch.l1),
-        real(epoch.l2),
-        buffer1,
-        buffer2,
+        (*forms, real(np.finfo(theta.dtype).eps)),
+        (code, real(c1), real(c2), real(c3)),
+        (real(epoch.learning_rate), real(epoch.l1), real(epoch.l2)),
+        (buffer1, buffer2),
         t,
-        real(np.finfo(theta.dtype).eps),
-        BLAS_MIN_WEIGHTS,
-        FOLD_MIN_WORK,
+        (BLAS_MIN_WEIGHTS, FOLD_MIN_WORK),
     )
 
 

@@ -175,29 +175,14 @@ def test_compiled_epochs_equal_numpy_epochs_in_float32(case):
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 @given(case=epochs_of_training())
-def test_compiled_epochs_with_blas_products_equal_numpy_epochs(case):
-    """Every layer's products through BLAS from inside the loop, as a 64-64-10 network's are."""
-    X, Y, batch_size, config = case
-    saved, kernels.BLAS_MIN_WEIGHTS = kernels.BLAS_MIN_WEIGHTS, 1
-    try:
-        assert_same(converging_twins(X, Y, batch_size, 2, **config), rtol=1e-10, atol=1e-12)
-    finally:
-        kernels.BLAS_MIN_WEIGHTS = saved
-
-
-@settings(
-    max_examples=150,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
-@given(case=epochs_of_training())
-def test_compiled_epochs_with_folded_steps_equal_numpy_epochs(case):
-    """Every layer's weights taking their SGD or momentum step inside eq. 15's GEMM (as a large
-    network's do; with Adam or L1 the loop's step pass stays), against NumPy's step pass."""
+@pytest.mark.parametrize("fold_min", [10**12, 1], ids=["blas-products", "folded-steps"])
+def test_compiled_epochs_with_blas_products_equal_numpy_epochs(fold_min, case):
+    """Every layer's products through BLAS from inside the loop, as a 64-64-10 network's are;
+    and then every layer's weights taking their SGD or momentum step inside eq. 15's GEMM too,
+    as a large network's do (with Adam or L1 the loop's step pass stays)."""
     X, Y, batch_size, config = case
     saved = kernels.BLAS_MIN_WEIGHTS, kernels.FOLD_MIN_WORK
-    kernels.BLAS_MIN_WEIGHTS, kernels.FOLD_MIN_WORK = 1, 1
+    kernels.BLAS_MIN_WEIGHTS, kernels.FOLD_MIN_WORK = 1, fold_min
     try:
         assert_same(converging_twins(X, Y, batch_size, 2, **config), rtol=1e-10, atol=1e-12)
     finally:
