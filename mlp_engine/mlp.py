@@ -174,6 +174,42 @@ class MLP:
         """[W^1, b^1, W^2, b^2, ...], the arrays themselves."""
         return [theta for layer in self.sequential for theta in (layer.W, layer.b)]
 
+    def set_parameter(self, layer: int, row: int, col: int | None, value: float) -> None:
+        """Set one weight, W^l[row, col], or one bias, b^l[row] when `col` is None, as TF
+        Playground's weight editor does; `layer` 0 is the first weight layer (the paper's
+        l = 1). An IndexError names an entry the network does not have: no index counts from
+        the end, as NumPy's negative ones would."""
+        if not 0 <= layer < len(self.sequential):
+            raise IndexError(f"layer {layer} does not exist: {len(self.sequential)} layers")
+        dense = self.sequential[layer]
+        if col is None:
+            if not 0 <= row < dense.n_h:
+                raise IndexError(f"layer {layer} has b of shape {dense.b.shape}: no bias {row}")
+            dense.b[row] = value
+            return
+        if not (0 <= row < dense.n_h and 0 <= col < dense.n_x):
+            raise IndexError(
+                f"layer {layer} has W of shape {dense.W.shape}: no weight at ({row}, {col})"
+            )
+        dense.W[row, col] = value
+
+    def continue_from(self, other: "MLP") -> None:
+        """Go on from where `other` is: take its weights, its update rule's state (step count
+        and buffers) and its random generator's state, so that this model's next epoch is the
+        one `other` would train, step for step and batch for batch. The hyperparameters
+        (learning rate, L1, L2) stay this model's. `other` must have this model's layer sizes
+        and update rule; a ValueError says which differs, and nothing changes."""
+        sizes, theirs = [self.n_x, *self.n_h, self.n_y], [other.n_x, *other.n_h, other.n_y]
+        if theirs != sizes:
+            raise ValueError(f"layer sizes {theirs} differ from this model's {sizes}")
+        if type(other.optimizer) is not type(self.optimizer):
+            raise ValueError(
+                f"update rule {other.optimizer!r} differs from this model's {self.optimizer!r}"
+            )
+        self.theta[...] = other.theta
+        self.optimizer.restore_arrays(other.optimizer.state_arrays())
+        self.rng.bit_generator.state = other.rng.bit_generator.state
+
     # -- input checks --------------------------------------------------------------------------
     def check_inputs(self, X) -> np.ndarray:
         """X as an (m, n_x) array of the model's dtype, or a ValueError naming the problem."""

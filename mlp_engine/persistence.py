@@ -57,7 +57,7 @@ def from_dict(cls, data) -> "object":
     if "rng_state" in data:
         try:
             model.rng.bit_generator.state = data["rng_state"]
-        except (TypeError, KeyError, ValueError) as error:
+        except (TypeError, KeyError, ValueError, OverflowError) as error:  # negative words
             raise ValueError(f"rng_state: not a random generator's state ({error})") from None
     return model
 

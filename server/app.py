@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import json
 import os
 import re
 import signal
@@ -11,12 +10,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import plotly
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import ValidationError
 
 from . import protocol
 from .guard import SESSION_SLOTS_ENV, SessionSlots, TokenBucket, origin_allowed, refusal_reason
@@ -42,81 +39,6 @@ def static_dir() -> Path:
         if (candidate / "index.html").is_file():
             return candidate
     raise FileNotFoundError("the front end's static/ folder is missing from this installation")
-
-
-def error_reply(error: ValidationError, text: str) -> dict:
-    """An `error` message for a client message that failed validation, naming the field."""
-    details = [
-        {"loc": [str(part) for part in e["loc"]], "msg": e["msg"], "type": e["type"]}
-        for e in error.errors(include_url=False, include_input=False, include_context=False)
-    ]
-    kind = json.loads(text).get("type") if text.lstrip().startswith("{") else None
-    if details and details[0]["type"] == "union_tag_invalid":
-        return protocol.Error(
-            code="unknown_type",
-            message=f"unknown message type {json.dumps(kind)}; valid types: "
-            + ", ".join(protocol.CLIENT_TYPES),
-        ).model_dump()
-    if details and details[0]["type"] == "union_tag_not_found":
-        return protocol.Error(
-            code="invalid_message", message="a message needs a 'type' field"
-        ).model_dump()
-    first = details[0]
-    where = ".".join(part for part in first["loc"][1:] if not part.startswith("function-"))
-    code = "invalid_config" if kind == "configure" else "invalid_message"
-    return protocol.Error(
-        code=code, message=f"{where or kind}: {first['msg']}", details=details
-    ).model_dump()
-
-
-#: Client messages nest three deep at most; deeper JSON is refused before it is parsed, so that
-#: the limit does not depend on how deep the parser's stack happens to be.
-MAX_NESTING = 32
-_STRING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKET = re.compile(r"[^\[\]{}]")
-
-
-def _nesting(text: str) -> int:
-    """How deep the arrays and objects of JSON `text` nest (0 when few brackets are in it)."""
-    if text.count("[") + text.count("{") <= MAX_NESTING:
-        return 0
-    brackets = np.frombuffer(
-        _NOT_BRACKET.sub("", _STRING_TOKEN.sub("", text)).encode("ascii"), dtype=np.uint8
-    )
-    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)
-    return int(np.cumsum(steps).max(initial=0))
-
-
-def _refuse_constant(constant: str):
-    raise ValueError(f"{constant} is not JSON")
-
-
-def parse_client_message(text: str):
-    """A validated client message, or the `error` message to answer with.
-
-    NaN and Infinity are refused as the browser's JSON.parse refuses them; so are integers
-    longer than Python reads (4300 digits) and nesting deeper than its recursion limit.
-    """
-    if _nesting(text) > MAX_NESTING:
-        return None, protocol.Error(
-            code="bad_json", message=f"not JSON: nested deeper than {MAX_NESTING} levels"
-        ).model_dump()
-    try:
-        data = json.loads(text, parse_constant=_refuse_constant)
-    except ValueError as error:
-        return None, protocol.Error(code="bad_json", message=f"not JSON: {error}").model_dump()
-    except RecursionError:
-        return None, protocol.Error(
-            code="bad_json", message="not JSON: nested too deeply"
-        ).model_dump()
-    if not isinstance(data, dict):
-        return None, protocol.Error(
-            code="invalid_message", message="a message must be a JSON object with a 'type'"
-        ).model_dump()
-    try:
-        return protocol.client_message.validate_python(data), None
-    except ValidationError as error:
-        return None, error_reply(error, text)
 
 
 async def _send(websocket: WebSocket, outbox: Outbox) -> None:
@@ -171,15 +93,15 @@ async def _receive_unless_idle(
 UPLOAD_TYPE = re.compile(r'"type"\s*:\s*"(?:' + "|".join(protocol.UPLOAD_TYPES) + ')"')
 
 
-def too_large(size: int, limit: int) -> dict:
+def too_large(size: int, limit: int) -> protocol.Error:
     return protocol.Error(
         code="message_too_large",
         message=f"a message of {size} bytes is over the limit of {limit} bytes",
-    ).model_dump()
+    )
 
 
-def rate_limited(message: str) -> dict:
-    return protocol.Error(code="rate_limited", message=message).model_dump()
+def rate_limited(message: str) -> protocol.Error:
+    return protocol.Error(code="rate_limited", message=message)
 
 
 def _screen(received: dict, bucket: TokenBucket, byte_bucket: TokenBucket, settings: Settings):
@@ -202,7 +124,7 @@ def _screen(received: dict, bucket: TokenBucket, byte_bucket: TokenBucket, setti
     if text is None:
         return None, protocol.Error(
             code="invalid_message", message="send JSON text messages, not binary ones"
-        ).model_dump()
+        )
     return text, None
 
 
@@ -216,13 +138,13 @@ async def _stop(session: TrainingSession) -> None:
 
 
 async def _parse(text: str, settings: Settings):
-    """`parse_client_message`, on a thread for a text larger than an ordinary message (an
+    """`protocol.parse_client_message`, on a thread for a text larger than an ordinary message (an
     upload's megabytes take the parser tens of milliseconds, which the loop spends sending
     other sessions' frames instead), checking that only uploads are that large."""
     size, limit = _size(text), settings.max_message_bytes
     if size <= limit:
-        return parse_client_message(text)
-    message, error = await asyncio.to_thread(parse_client_message, text)
+        return protocol.parse_client_message(text)
+    message, error = await asyncio.to_thread(protocol.parse_client_message, text)
     if error is None and message.type not in protocol.UPLOAD_TYPES:
         return None, too_large(size, limit)
     return message, error
@@ -286,7 +208,7 @@ async def training_socket(
                     f"the session is busy: {MAX_PENDING_COMMANDS} commands are waiting; "
                     f"this {message.type!r} was dropped"
                 )
-            if error is not None and error["code"] == "rate_limited":
+            if error is not None and error.code == "rate_limited":
                 if not dropping:
                     outbox.put(error)
                 dropping = True

@@ -22,6 +22,7 @@ from . import protocol
 from .data import CustomData, csv_data, drawn_data
 from .model_file import PLAYGROUND_FORMAT, check_model_file
 from .protocol import TrainConfig
+from .run import RATE_CHANGES, Run, build_run, model_arguments, regularization_of
 
 
 def _slug(text: str) -> str:
@@ -32,10 +33,8 @@ def _stem(run) -> str:
     return f"mlp-run{run.number}-{_slug(run.data.name)}-epoch{run.epoch}"
 
 
-def _file(what: str, filename: str, media_type: str, content: str) -> dict:
-    return protocol.ExportFile(
-        what=what, filename=filename, media_type=media_type, content=content
-    ).model_dump(mode="json")
+def _file(what: str, filename: str, media_type: str, content: str) -> protocol.ExportFile:
+    return protocol.ExportFile(what=what, filename=filename, media_type=media_type, content=content)
 
 
 def data_csv(run) -> str:
@@ -87,7 +86,7 @@ def custom_record(custom: CustomData) -> dict:
     }
 
 
-def export_file(run, what: str) -> dict:
+def export_file(run, what: str) -> protocol.ExportFile:
     """The `export` message for `what` ("model", "script" or "data")."""
     stem = _stem(run)
     if what == "model":
@@ -115,7 +114,7 @@ def imported_run(
         return record.config, model, custom, record.epoch
     if current is None:
         raise ValueError("a model without the playground's record needs a run to take its data")
-    rate = model.l1 or model.l2
+    regularization, rate = regularization_of(model)
     config = current.config.model_copy(
         update={
             "hidden_layers": list(model.n_h),
@@ -124,7 +123,7 @@ def imported_run(
             "cost": model.cost.name,
             "learning_rate": model.learning_rate,
             "optimizer": model.optimizer.name,
-            "regularization": "l1" if model.l1 else ("l2" if model.l2 else "none"),
+            "regularization": regularization,
             "regularization_rate": rate,
         }
     )
@@ -133,6 +132,25 @@ def imported_run(
     except ValueError as error:
         raise ValueError(f"the model does not fit the current data: {error}") from None
     return config, model, current.custom, 0
+
+
+def run_from_model_file(
+    model_json: dict,
+    current: Run | None,
+    custom: CustomData | None,
+    number: int,
+    max_parameters: int | None = None,
+) -> tuple[Run, CustomData | None]:
+    """Run `number` from a model file (`import_model`): built from the file's config (or the
+    current run's, for a bare model) and going on from the model's weights, optimiser state and
+    random generator at the file's epoch; with the custom data set the file brings (else
+    `custom`, the session's). A ValueError says what does not fit, and nothing changes."""
+    config, model, custom, epoch = imported_run(model_json, current, custom, max_parameters)
+    run = build_run(config, number, 0, custom, max_parameters)
+    check_fits(model, run)
+    run.model.continue_from(model)
+    run.epoch = run.imported_at = epoch
+    return run, custom
 
 
 def _custom_data(saved) -> CustomData:
@@ -196,7 +214,7 @@ def _replay_lines(changes: list[tuple]) -> list[str]:
         "",
         "",
         "def replay(model, what, where, value):",
-        '    if what in ("learning_rate", "l1", "l2"):',
+        f"    if what in {_literal(RATE_CHANGES)}:",
         "        setattr(model, what, value)",
         '    else:  # "W" or "b" of layer where[0], at where[1:]',
         "        getattr(model.sequential[where[0]], what)[where[1:]] = value",
@@ -287,7 +305,10 @@ def script(run) -> str:
     """A Python script that rebuilds the run's data and model with `mlp_engine` and trains it
     for as many epochs as the run has, printing the loss curve the playground showed."""
     config, data, model = run.initial_config, run.data, run.model
-    rate = config.regularization_rate
+    # The arguments the playground built the run's model with (`server.run`), as literals.
+    arguments = {
+        name: _literal(value) for name, value in model_arguments(config, data, run.resets).items()
+    }
     lines = [
         *_docstring(run, model),
         "",
@@ -322,17 +343,14 @@ def script(run) -> str:
     lines += [
         "",
         "model = MLP(",
-        f"    n_x={_literal(model.n_x)},",
-        f"    n_h={_literal(list(model.n_h))},",
-        f"    n_y={_literal(model.n_y)},",
-        f"    learning_rate={_literal(config.learning_rate)},",
-        f"    cost={_literal(config.cost)},",
+        *(
+            f"    {name}={arguments[name]},"
+            for name in ("n_x", "n_h", "n_y", "learning_rate", "cost")
+        ),
         f"    hidden_activation={_part(model.hidden_activation)},",
         f"    output_activation={_part(model.output_activation)},",
         f"    optimizer={_part(model.optimizer)},",
-        f"    l1={_literal(rate if config.regularization == 'l1' else 0.0)},",
-        f"    l2={_literal(rate if config.regularization == 'l2' else 0.0)},",
-        f"    seed={_literal([config.seed, run.resets])},",
+        *(f"    {name}={arguments[name]}," for name in ("l1", "l2", "seed")),
         ")",
         "Y_train = model.check_targets(y_train, len(y_train))",
         "Y_test = model.check_targets(y_test, len(y_test))",

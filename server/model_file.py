@@ -28,7 +28,7 @@ from mlp_engine.persistence import FORMAT, READABLE_VERSIONS
 from mlp_engine.tabular import CSV_LIMITS, MAX_CLASSES
 
 from . import protocol
-from .protocol import LIMITS, ActivationName, CostName, OptimizerName, TrainConfig
+from .protocol import LIMITS, ActivationName, CostName, OptimizerName, Strict, TrainConfig
 
 PLAYGROUND_FORMAT = "mlp-playground.run"
 
@@ -49,12 +49,6 @@ MAX_SEED = 2**128
 
 Value = Annotated[float, Field(ge=-MAX_VALUE, le=MAX_VALUE, allow_inf_nan=False)]
 Seed = Annotated[int, Field(ge=0, lt=MAX_SEED)]
-
-
-class _Strict(BaseModel):
-    """No unknown field, no loose type ("7" for 7, true for 1): the file is what to_dict writes."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class _Named(BaseModel):
@@ -91,7 +85,7 @@ SeedList = Annotated[
 ]
 
 
-class ModelConfig(_Strict):
+class ModelConfig(Strict):
     """`MLP.config()`: the constructor's arguments, within the protocol's limits."""
 
     n_x: int = Field(ge=1, le=MAX_INPUTS)
@@ -128,12 +122,12 @@ class ModelConfig(_Strict):
         return self
 
 
-class LayerFile(_Strict):
+class LayerFile(Strict):
     W: list[list[Value]]
     b: list[Value]
 
 
-class OptimizerState(_Strict):
+class OptimizerState(Strict):
     """`Optimizer.state_dict()`: the step count and the rule's buffers, one value per weight and
     bias (the engine checks the count)."""
 
@@ -154,12 +148,12 @@ def _integral(value):
 Word128 = Annotated[int, Field(ge=0, lt=2**128), BeforeValidator(_integral)]
 
 
-class PcgState(_Strict):
+class PcgState(Strict):
     state: Word128
     inc: Word128
 
 
-class RngState(_Strict):
+class RngState(Strict):
     """`np.random.default_rng().bit_generator.state`: a PCG64 generator's."""
 
     bit_generator: Literal["PCG64"]
@@ -192,7 +186,7 @@ class RunData(BaseModel):
     custom: Annotated[CsvRecord | DrawnRecord, Field(discriminator="source")] | None = None
 
 
-class PlaygroundRecord(_Strict):
+class PlaygroundRecord(Strict):
     """The playground's record of the run (`export.model_dict`)."""
 
     format: Literal[PLAYGROUND_FORMAT]
@@ -201,7 +195,7 @@ class PlaygroundRecord(_Strict):
     data: RunData = Field(default_factory=RunData)
 
 
-class ModelFile(_Strict):
+class ModelFile(Strict):
     """`MLP.to_dict()`, with the playground's record of the run (absent from a bare model)."""
 
     format: Literal[FORMAT]

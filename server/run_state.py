@@ -18,7 +18,7 @@ import math
 import time
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from mlp_engine.tabular import CSV_LIMITS
 
@@ -26,7 +26,8 @@ from . import protocol
 from .export import check_fits, imported_run, model_dict
 from .history import MAX_ROWS
 from .model_file import MAX_EPOCH, Value, describe_problems
-from .protocol import LIMITS, TrainConfig
+from .protocol import LIMITS, Strict, TrainConfig
+from .run import PARAMETER_CHANGES, RATE_CHANGES, Run, build_run
 
 #: While a run trains, its state goes to the page this often: a crash loses at most this much
 #: training (the issue asks for 2 s at most; the margin covers a slow send).
@@ -44,7 +45,7 @@ LIVE_FIELDS = ("learning_rate", "regularization_rate")
 RESTARTING = object()
 
 
-def state_message(session, with_custom: bool) -> dict:
+def state_message(session, with_custom: bool) -> protocol.RunState:
     """The session's run as a `run_state` message (`with_custom`: its custom data included)."""
     run = session.run
     model = model_dict(run)
@@ -67,7 +68,7 @@ def state_message(session, with_custom: bool) -> dict:
         model=model,
         custom=custom if with_custom else None,
         history_rows=HISTORY_ROWS,
-    ).model_dump(mode="json")
+    )
 
 
 class StateSchedule:
@@ -82,7 +83,7 @@ class StateSchedule:
         self.shown: tuple | None = None  # where the last state showed it
         self.custom_sent_for = None  # the run whose custom data the page has
 
-    def message(self, session) -> dict | None:
+    def message(self, session) -> protocol.RunState | None:
         """The `run_state` to send now, or None."""
         run = session.run
         if run is None or not self.wanted:
@@ -107,16 +108,12 @@ class StateSchedule:
         return state_message(session, with_custom)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
 Loss = Annotated[float, Field(ge=0.0, allow_inf_nan=False)] | None
 #: [after epoch, what, where, value]: JSON's list read as the tuple it is.
 Change = Annotated[
     tuple[
         Annotated[int, Field(ge=0, le=MAX_EPOCH)],
-        Literal["learning_rate", "l1", "l2", "W", "b"],
+        Literal[(*RATE_CHANGES, *PARAMETER_CHANGES)],
         Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=2, max_length=3)] | None,
         Value,
     ],
@@ -124,7 +121,7 @@ Change = Annotated[
 ]
 
 
-class KeptHistory(_Strict):
+class KeptHistory(Strict):
     """The page's loss history of the run (`protocol.History`), within the server's bounds."""
 
     epoch: list[Annotated[int, Field(ge=0, le=MAX_EPOCH)]] = Field(max_length=HISTORY_ROWS)
@@ -140,7 +137,7 @@ class KeptHistory(_Strict):
         return self
 
 
-class KeptRun(_Strict):
+class KeptRun(Strict):
     """A `resume`'s `state`: a `run_state` as the page kept it, with its history."""
 
     run: int = Field(ge=1, le=MAX_RUN_NUMBER)
@@ -219,9 +216,19 @@ def check_kept_run(state, max_parameters: int | None):
     return kept, config, model, custom
 
 
-def restore(run, kept: KeptRun, model) -> None:
-    """Put the kept run's model, epoch, history and changes into `run`, freshly built from its
-    config; a ValueError (and `run` to be dropped) when they do not fit its data."""
+def resumed_run(state, max_parameters: int | None) -> tuple[Run, KeptRun]:
+    """The run a `resume` brings back, built from its config with its own number and going on
+    where it was, and the kept run it came from; a ValueError names what does not fit."""
+    kept, config, model, custom = check_kept_run(state, max_parameters)
+    run = build_run(config, kept.run, kept.resets, custom, max_parameters)
+    restore(run, kept, model)
+    return run, kept
+
+
+def restore(run: Run, kept: KeptRun, model) -> None:
+    """Put the kept run's model (its weights, optimiser and random generator:
+    `MLP.continue_from`), epoch, history and changes into `run`, freshly built from its config;
+    a ValueError (and `run` to be dropped) when they do not fit its data."""
     try:
         check_fits(model, run)
     except ValueError as error:
@@ -233,9 +240,7 @@ def restore(run, kept: KeptRun, model) -> None:
         problem = _change_problem(run, what, where)
         if problem:
             raise ValueError(f"the kept run's change after epoch {epoch}: {problem}")
-    run.model.theta[...] = model.theta
-    run.model.optimizer.restore_arrays(model.optimizer.state_arrays())
-    run.model.rng.bit_generator.state = model.rng.bit_generator.state
+    run.model.continue_from(model)
     run.epoch, run.imported_at = kept.epoch, kept.imported_at
     run.initial_config = kept.initial_config
     run.changes = [
@@ -251,7 +256,7 @@ def restore(run, kept: KeptRun, model) -> None:
 
 def _change_problem(run, what: str, where: list[int] | None) -> str | None:
     """Why a kept change does not fit the run's network, or None."""
-    if what in ("learning_rate", "l1", "l2"):
+    if what in RATE_CHANGES:
         return None if where is None else f"a {what} change has no place, got {where}"
     size = 3 if what == "W" else 2
     if where is None or len(where) != size:
@@ -265,12 +270,12 @@ def _change_problem(run, what: str, where: list[int] | None) -> str | None:
     return None
 
 
-def restarting_messages(session) -> list[dict]:
+def restarting_messages(session) -> list[protocol.Restarting | protocol.RunState]:
     """What a page hears when the server stops: a `restarting` notice, then its run's final
     state (if it has a run and keeps its state)."""
     notice = protocol.Restarting(
         message="server restarting, your run is kept: it resumes once the server is back"
-    ).model_dump()
+    )
     if session.run is None or not session.run_states.wanted:
         return [notice]
     return [notice, state_message(session, with_custom=session.run.custom is not None)]

@@ -23,20 +23,20 @@ import math
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from mlp_engine import MLP, TrainingDiverged
-from mlp_engine.inspection import GradientCheckStopped, gradient_check, trace
-from mlp_engine.operations import spec
+from mlp_engine import TrainingDiverged
+from mlp_engine.inspection import GradientCheckStopped
 
 from . import protocol, run_state
-from .data import CustomData, NoCustomData, RunData, csv_data, drawn_data, run_data
-from .export import check_fits, export_file, imported_run
-from .frames import input_grid, network_arrays
-from .history import LossHistory
+from .data import CustomData, NoCustomData, csv_data, drawn_data
+from .export import export_file, run_from_model_file
+from .frames import network_arrays
+from .inspector import GradcheckTooLarge, gradcheck_report, inspection_message
 from .protocol import TrainConfig
+from .run import Run, build_run, ready_message
 from .scheduler import Scheduler
 
 #: Control messages waiting for a client that does not read; past this the connection closes.
@@ -54,16 +54,13 @@ DEFAULT_FRAME_RATE = 30.0
 FRAME_BUDGET = 0.5
 #: Weight of the newest frame in the moving average of frame build times.
 FRAME_TIME_SMOOTHING = 0.2
-#: A gradient check holds the session (and a thread of the scheduler's blocking lane), so a
-#: check that would take longer (big networks on big batches: it evaluates the cost twice per
-#: parameter) is refused.
-GRADCHECK_MAX_SECONDS = 5.0
 
 
 class Outbox:
-    """Messages from the session's turns to the websocket's sender coroutine, as JSON text
-    (serialised by the thread that puts them, so that a big export is not encoded on the
-    event loop)."""
+    """Messages from the session's turns to the websocket's sender coroutine: the typed
+    messages of `protocol` go in, their JSON text (`protocol.wire_text`) comes out, serialised
+    once, by the thread that puts them, so that a big export is not encoded on the event loop.
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, max_bytes: int = MAX_PENDING_BYTES):
         self._loop = loop
@@ -82,7 +79,7 @@ class Outbox:
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to wake
             self._loop.call_soon_threadsafe(callback)
 
-    def put(self, message: dict) -> None:
+    def put(self, message: protocol.ServerMessage) -> None:
         """A control message (ready, status, error, export...): delivered in order.
 
         A client that sends but never reads would make these pile up: past
@@ -90,7 +87,7 @@ class Outbox:
         let through when nothing else waits), the outbox drops them, says so in `overflowed`
         and `overflow`, and the connection is closed.
         """
-        text = json.dumps(message)  # ASCII: its length is its size in bytes
+        text = protocol.wire_text(message)  # ASCII: its length is its size in bytes
         with self._lock:
             if self.overflowed:
                 return
@@ -140,31 +137,6 @@ class Outbox:
         return items
 
 
-@dataclass
-class Run:
-    """Everything one configuration trains: data, model and its history."""
-
-    number: int
-    config: TrainConfig  # as it is now: the learning and regularisation rates change live
-    initial_config: TrainConfig  # as the run began
-    model: MLP
-    X_train: np.ndarray
-    Y_train: np.ndarray
-    X_test: np.ndarray
-    Y_test: np.ndarray
-    data: RunData
-    custom: CustomData | None  # the session's own data set, when the run trains on it
-    grid: protocol.Grid | None  # the plane the page draws on; None for principal components
-    frame_model: MLP  # a float64 twin that frames are computed on, from a copy of the weights
-    resets: int = 0
-    epoch: int = 0
-    #: What the user changed while the run trained, as (after epoch, what, where, value):
-    #: what is "learning_rate", "l1", "l2" (where None), or "W" / "b" (where: layer and entry).
-    changes: list[tuple] = field(default_factory=list)
-    imported_at: int | None = None  # the epoch of the model file the run began from
-    history: LossHistory = field(default_factory=LossHistory)
-
-
 #: Commands refused once the run's compute budget is spent. The others are cheap, or begin a
 #: new run with a new budget (configure, reset, import_model).
 COSTLY_COMMANDS = (
@@ -174,7 +146,7 @@ COSTLY_COMMANDS = (
     protocol.UploadCsv,
     protocol.Draw,
 )
-#: Commands whose work may take long (up to `GRADCHECK_MAX_SECONDS`, or reading megabytes):
+#: Commands whose work may take long (`inspector.GRADCHECK_MAX_SECONDS`, or reading megabytes):
 #: their turns run on the scheduler's blocking lane, never delaying the turns of training.
 BLOCKING_COMMANDS = (
     protocol.Configure,
@@ -374,6 +346,9 @@ class TrainingSession:
         return self.speed is None or time.perf_counter() >= self._next_epoch_at
 
     def _handle(self, message) -> None:
+        """Hand a client message to what does its work: the run (`server.run`), its files
+        (`export`), the page's copy of it (`run_state`), the session's data (`data`); what is
+        left here is the session's own state (playing, pace, probe, view)."""
         if isinstance(message, COSTLY_COMMANDS) and self.budget_spent:
             self._budget_spent_error()
             return
@@ -397,7 +372,7 @@ class TrainingSession:
             self._say_restarting()
             return
         if isinstance(message, protocol.Set) and message.model_fields_set == {"type", "speed"}:
-            self._set(message)  # the session's pace, for every run: it may come before one
+            self._set_speed(message.speed)  # the session's pace, for every run: it may come first
             return
         if self.run is None:
             self._error("not_configured", f"send 'configure' before {message.type!r}")
@@ -411,7 +386,7 @@ class TrainingSession:
             )
             return
         if isinstance(message, protocol.LayerSpace) and message.layer is not None:
-            problem = layer_space_problem(self.run, message.layer, message.neurons)
+            problem = self.run.layer_space_problem(message.layer, message.neurons)
             if problem:
                 self._error("bad_layer_space", problem)
                 return
@@ -443,11 +418,16 @@ class TrainingSession:
                     self.run.config, self.run.resets + 1, self.run.custom, keep_probe=True
                 )
             case protocol.Set():
-                self._set(message)
+                self.run.set_rates(message.learning_rate, message.regularization_rate)
+                if "speed" in message.model_fields_set:
+                    self._set_speed(message.speed)
             case protocol.Probe():
                 self.probe = message.index
             case protocol.SetWeight():
-                self._set_weight(message)
+                try:
+                    self.run.set_weight(message.layer, message.row, message.col, message.value)
+                except IndexError as error:
+                    self._error("bad_weight", str(error))
             case protocol.Inspect():
                 if self.state == "running" or self.steps_left:
                     self._pause()
@@ -463,67 +443,17 @@ class TrainingSession:
         self.state, self.steps_left = "paused", 0
         self._status("paused")
 
+    def _set_speed(self, speed: float | None) -> None:
+        self.speed = speed
+        self._next_epoch_at = time.perf_counter()
+
     def _gradcheck(self) -> None:
-        run = self.run
-        batch = inspection_batch(run, self.probe)
-        X, Y = run.X_train[batch], run.Y_train[batch]
-        seconds = gradient_check_seconds(run.model, X, Y)
-        if seconds > GRADCHECK_MAX_SECONDS:
-            self._error(
-                "gradcheck_too_large",
-                f"the gradient check would take about {seconds:.0f} s (two evaluations of the "
-                f"cost on {batch.size} samples for each of {run.model.theta.size} parameters); "
-                "try a smaller batch size or network",
-            )
+        try:
+            report = gradcheck_report(self.run, self.probe, should_stop=self.stopping.is_set)
+        except GradcheckTooLarge as error:
+            self._error("gradcheck_too_large", str(error))
             return
-        report = gradient_check(run.model, X, Y, should_stop=self.stopping.is_set)
-        self.outbox.put(
-            protocol.GradcheckReport(
-                run=run.number, epoch=run.epoch, batch=batch.tolist(), **report
-            ).model_dump(mode="json")
-        )
-
-    def _set_weight(self, message: protocol.SetWeight) -> None:
-        layers = self.run.model.sequential
-        if message.layer >= len(layers):
-            self._error("bad_weight", f"layer {message.layer} does not exist: {len(layers)} layers")
-            return
-        layer = layers[message.layer]
-        if message.row >= layer.n_h or (message.col is not None and message.col >= layer.n_x):
-            self._error(
-                "bad_weight",
-                f"layer {message.layer} has W of shape {layer.W.shape}: no weight at "
-                f"({message.row}, {message.col})",
-            )
-            return
-        if message.col is None:
-            layer.b[message.row] = message.value
-            self._changed("b", (message.layer, message.row), message.value)
-        else:
-            layer.W[message.row, message.col] = message.value
-            self._changed("W", (message.layer, message.row, message.col), message.value)
-
-    def _changed(self, what: str, where: tuple | None, value: float) -> None:
-        """Note a change made while the run trains, for the exported script to replay."""
-        self.run.changes.append((self.run.epoch, what, where, value))
-
-    def _set(self, message: protocol.Set) -> None:
-        run = self.run
-        given = message.model_fields_set - {"type"}
-        if "learning_rate" in given and message.learning_rate is not None:
-            run.model.learning_rate = message.learning_rate
-            run.config.learning_rate = message.learning_rate
-            self._changed("learning_rate", None, message.learning_rate)
-        if "regularization_rate" in given and message.regularization_rate is not None:
-            rate = message.regularization_rate
-            run.config.regularization_rate = rate
-            run.model.l1 = rate if run.config.regularization == "l1" else 0.0
-            run.model.l2 = rate if run.config.regularization == "l2" else 0.0
-            if run.config.regularization != "none":
-                self._changed(run.config.regularization, None, rate)
-        if "speed" in given:
-            self.speed = message.speed
-            self._next_epoch_at = time.perf_counter()
+        self.outbox.put(report)
 
     def _take_data(self, message: protocol.UploadCsv | protocol.Draw) -> None:
         """A drawing or an upload becomes the session's custom data set; the current run goes
@@ -533,47 +463,37 @@ class TrainingSession:
         except ValueError as error:
             self._error("bad_data", str(error))
             return
+        self._use_custom(custom)
+
+    def _use_custom(self, custom: CustomData) -> None:
+        """Make `custom` the session's data set, and tell the page (a `data` message)."""
         self.custom = custom
-        self.outbox.put(custom.info())
+        # `CustomData.info` gives the message's fields (server/data.py builds them).
+        self.outbox.put(protocol.DataInfo.model_validate(custom.info()))
 
     def _import_model(self, message: protocol.ImportModel) -> None:
         """A new run with the file's weights (and optimiser state) on its config's data."""
         try:
-            config, model, custom, epoch = imported_run(
-                message.model, self.run, self.custom, self.max_parameters
+            run, custom = run_from_model_file(
+                message.model, self.run, self.custom, self.runs + 1, self.max_parameters
             )
-            run = self._build(config, 0, custom)
-            check_fits(model, run)
         except ValueError as error:
             self._error("bad_model", str(error))
             return
-        run.model.theta[...] = model.theta
-        run.model.optimizer.restore_arrays(model.optimizer.state_arrays())
-        run.model.rng.bit_generator.state = model.rng.bit_generator.state
-        run.epoch = run.imported_at = epoch
         if custom is not None:  # the page learns of the run's data as after an upload
-            self.custom = custom
-            self.outbox.put(custom.info())
+            self._use_custom(custom)
         self._begin(run, keep_probe=False)
         self._status(f"imported the model at epoch {run.epoch}")
 
     def _resume(self, message: protocol.Resume) -> None:
         """The run a page kept (`run_state`), carrying on where it was, with its own number."""
-        runs = self.runs
         try:
-            kept, config, model, custom = run_state.check_kept_run(
-                message.state, self.max_parameters
-            )
-            self.runs = kept.run - 1
-            run = self._build(config, kept.resets, custom)
-            run_state.restore(run, kept, model)
+            run, kept = run_state.resumed_run(message.state, self.max_parameters)
         except ValueError as error:
-            self.runs = runs
             self._error("bad_resume", str(error))
             return
-        if custom is not None:  # the page learns of the run's data as after an upload
-            self.custom = custom
-            self.outbox.put(custom.info())
+        if run.custom is not None:  # the page learns of the run's data as after an upload
+            self._use_custom(run.custom)
         self._begin(run, keep_probe=True)
         self.probe, self.speed, self._dirty = kept.probe, kept.speed, True
         if kept.state == "running":
@@ -591,17 +511,6 @@ class TrainingSession:
         self.state, self.steps_left = "paused", 0  # the page's copy says where it was
         self.restart_told.set()
 
-    def _build(self, config: TrainConfig, resets: int, custom: CustomData | None) -> Run:
-        """A new run, or a ValueError naming what does not fit (also the server's size cap)."""
-        run = build_run(config, self.runs + 1, resets, custom)
-        n_parameters = run.model.theta.size
-        if self.max_parameters is not None and n_parameters > self.max_parameters:
-            raise ValueError(
-                f"hidden_layers: this network has {n_parameters} weights and biases; this "
-                f"server allows at most {self.max_parameters}"
-            )
-        return run
-
     def _start_run(
         self,
         config: TrainConfig,
@@ -616,7 +525,7 @@ class TrainingSession:
         layer-space view is kept while it still fits the new network.
         """
         try:
-            run = self._build(config, resets, custom)
+            run = build_run(config, self.runs + 1, resets, custom, self.max_parameters)
         except NoCustomData as error:
             self._error("no_data", str(error))
             return
@@ -628,11 +537,11 @@ class TrainingSession:
     def _begin(self, run: Run, keep_probe: bool) -> None:
         if self.stopping.is_set():  # the client has gone: nobody waits for this run's frame
             return
-        self.runs += 1
+        self.runs = run.number
         probe = self.probe if keep_probe else 0
         self.run, self.state, self.steps_left, self.probe = run, "paused", 0, probe
         view = self.layer_space
-        if view is not None and layer_space_problem(run, view.layer, view.neurons):
+        if view is not None and run.layer_space_problem(view.layer, view.neurons):
             self.layer_space = None
         self._rate_window.clear()
         self.compute_used = 0.0
@@ -728,80 +637,10 @@ class TrainingSession:
 
     def _status(self, message: str) -> None:
         epoch = self.run.epoch if self.run else 0
-        self.outbox.put(
-            protocol.Status(state=self.state, epoch=epoch, message=message).model_dump()
-        )
+        self.outbox.put(protocol.Status(state=self.state, epoch=epoch, message=message))
 
     def _error(self, code: str, message: str) -> None:
-        self.outbox.put(protocol.Error(code=code, message=message).model_dump())
-
-
-def build_run(
-    config: TrainConfig, number: int, resets: int, custom: CustomData | None = None
-) -> Run:
-    """The data set `config` asks for (`custom`: the session's own) and a freshly initialised
-    model. A ValueError names what in the config does not fit the data."""
-    data = run_data(config, custom)
-    config = config.completed(data.kind)
-    rate = config.regularization_rate
-    model = MLP(
-        n_x=data.X_train.shape[1],
-        n_h=list(config.hidden_layers),
-        n_y=len(data.classes) if data.kind == "multiclass" else 1,
-        learning_rate=config.learning_rate,
-        cost=config.cost,
-        hidden_activation=config.activation,
-        output_activation=config.output_activation,
-        optimizer=config.optimizer,
-        l1=rate if config.regularization == "l1" else 0.0,
-        l2=rate if config.regularization == "l2" else 0.0,
-        seed=[config.seed, resets],
-    )
-    return Run(
-        number=number,
-        resets=resets,
-        config=config,
-        initial_config=config.model_copy(deep=True),
-        model=model,
-        X_train=model.check_inputs(data.X_train),
-        Y_train=model.check_targets(data.y_train, len(data.y_train)),
-        X_test=model.check_inputs(data.X_test),
-        Y_test=model.check_targets(data.y_test, len(data.y_test)),
-        data=data,
-        custom=custom if config.source == "custom" else None,
-        grid=input_grid(config, data),
-        frame_model=model.copy(),
-    )
-
-
-def _points(X: np.ndarray, y: np.ndarray) -> protocol.Points:
-    return protocol.Points(x=np.round(X, 4).tolist(), y=np.round(y, 6).tolist())
-
-
-def ready_message(run: Run) -> dict:
-    model, data = run.model, run.data
-    return protocol.Ready(
-        run=run.number,
-        config=run.config,
-        resets=run.resets,
-        kind=data.kind,
-        source=data.source,
-        data_name=data.name,
-        n_inputs=data.n_inputs,
-        columns=list(data.columns),
-        classes=list(data.classes),
-        plane=data.plane,
-        layer_sizes=[model.n_x, *model.n_h, model.n_y],
-        activations=[spec(layer.activation) for layer in model.sequential],
-        metric="accuracy" if model.is_classifier else "r2",
-        view=data.view,
-        explained_variance=data.explained_variance,
-        x_range=data.x_range,
-        y_range=data.y_range,
-        train=_points(data.shown_train, data.y_train),
-        test=_points(data.shown_test, data.y_test),
-        grid=run.grid,
-    ).model_dump(mode="json")
+        self.outbox.put(protocol.Error(code=code, message=message))
 
 
 @dataclass
@@ -849,59 +688,6 @@ def frame_message(job: FrameJob) -> tuple[dict, bytes]:
         "n_bytes": len(payload),
     }
     return frame, payload
-
-
-def inspection_batch(run: Run, probe: int) -> np.ndarray:
-    """The inspection mini-batch: the probe, then the next batch_size - 1 training samples in
-    index order, wrapping around at the end (see `protocol.Inspect`)."""
-    return (probe + np.arange(run.config.batch_size)) % run.X_train.shape[0]
-
-
-def inspection_message(run: Run, probe: int) -> dict:
-    """The backprop inspector's numbers for the probe, sample 0 of its inspection mini-batch."""
-    batch = inspection_batch(run, probe)
-    shown = trace(run.model, run.X_train[batch], run.Y_train[batch], sample=0)
-    return protocol.Inspection(
-        run=run.number, epoch=run.epoch, probe=probe, batch=batch.tolist(), **shown
-    ).model_dump(mode="json")
-
-
-def gradient_check_seconds(model: MLP, X: np.ndarray, Y: np.ndarray) -> float:
-    """About how long `gradient_check` would take: two evaluations of the cost per parameter,
-    timed here on the batch itself (the fastest of three)."""
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        model.loss(X, Y)
-        timings.append(time.perf_counter() - start)
-    return 2 * model.theta.size * min(timings)
-
-
-def layer_space_problem(run: Run, layer: int, neurons) -> str | None:
-    """Why hidden layer `layer`'s neurons `neurons` cannot be shown, or None if they can."""
-    if run.grid is None:
-        return (
-            "the layer-space view needs data with one or two inputs; this run's "
-            f"{run.data.n_inputs} inputs are shown on their principal components"
-        )
-    widths = run.model.n_h
-    if not widths:
-        return "the network has no hidden layer"
-    if layer >= len(widths):
-        return (
-            f"layer {layer} is not a hidden layer: the network has {len(widths)} "
-            f"(0 to {len(widths) - 1})"
-        )
-    i, j = neurons
-    if i == j:
-        return f"pick two different neurons, not neuron {i} twice"
-    outside = [n for n in (i, j) if n >= widths[layer]]
-    if outside:
-        return (
-            f"hidden layer {layer} has {widths[layer]} neurons (0 to {widths[layer] - 1}): "
-            f"there is no neuron {outside[0]}"
-        )
-    return None
 
 
 def _finite(value: float | None) -> float | None:

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from mlp_engine.inspection import trace
 from server.protocol import TrainConfig
-from server.session import build_run
+from server.run import build_run
 
 # A 2-3-3 network: the closest to 2-3-2 there is, since a binary problem has one output unit
 # and a multi-class one at least three (n_classes >= 3).

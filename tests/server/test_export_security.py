@@ -36,7 +36,7 @@ from server.data import CustomData
 from server.export import imported_run, model_dict, script
 from server.model_file import MAX_EPOCH
 from server.protocol import TrainConfig
-from server.session import build_run
+from server.run import build_run
 
 ROOT = Path(__file__).resolve().parents[2]
 

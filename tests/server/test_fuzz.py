@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.app import create_app, parse_client_message
-from server.protocol import CLIENT_TYPES
+from server.app import create_app
+from server.protocol import CLIENT_TYPES, parse_client_message
 from server.settings import Settings
 
 MESSAGES = 10_000
@@ -100,7 +100,8 @@ def expected_error(message: str | bytes) -> dict | None:
         return {"code": "message_too_large"}
     if isinstance(message, bytes):
         return {"code": "invalid_message"}
-    return parse_client_message(message)[1]
+    error = parse_client_message(message)[1]
+    return None if error is None else error.model_dump()
 
 
 def send(ws, message: str | bytes) -> None:

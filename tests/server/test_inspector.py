@@ -14,10 +14,9 @@ from wire import decode_arrays
 
 import mlp_engine.operations
 from mlp_engine.inspection import gradient_check, trace
-from server import session
-from server.app import parse_client_message
-from server.protocol import TrainConfig
-from server.session import build_run
+from server import inspector
+from server.protocol import TrainConfig, parse_client_message
+from server.run import build_run
 
 
 def receive_until(ws, expected_type: str) -> list[dict]:
@@ -200,7 +199,7 @@ def test_gradcheck_fails_when_backpropagation_is_wrong(client, monkeypatch):
 
 
 def test_a_gradcheck_too_slow_to_run_is_refused(client, monkeypatch):
-    monkeypatch.setattr(session, "GRADCHECK_MAX_SECONDS", 0.0)
+    monkeypatch.setattr(inspector, "GRADCHECK_MAX_SECONDS", 0.0)
     with client.websocket_connect("/ws/train") as ws:
         configure(ws, TrainConfig(n_samples=100))
         ws.send_json({"type": "gradcheck"})
@@ -353,4 +352,4 @@ def test_parse_client_message_accepts_the_inspectors_messages(message):
 )
 def test_parse_client_message_refuses_malformed_inspector_messages(message, named):
     _, error = parse_client_message(json.dumps(message))
-    assert error["code"] == "invalid_message" and named in error["message"]
+    assert error.code == "invalid_message" and named in error.message

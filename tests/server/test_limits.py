@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from server import protocol
 from server.app import create_app
 from server.cli import _parser, settings_from_args
 from server.guard import TokenBucket, origin_allowed, refusal_reason
@@ -241,9 +242,9 @@ def test_a_client_that_sends_but_never_reads_is_closed_before_replies_pile_up():
 
     outbox = Outbox(NoLoop())
     for i in range(MAX_PENDING_MESSAGES):
-        outbox.put({"type": "error", "code": "bad_json", "message": str(i)})
+        outbox.put(protocol.Error(code="bad_json", message=str(i)))
     assert not outbox.overflowed
-    outbox.put({"type": "error", "code": "bad_json", "message": "one too many"})
+    outbox.put(protocol.Error(code="bad_json", message="one too many"))
     assert outbox.overflowed
     assert len(outbox._control) == 0, "what a closing connection will not send is let go"
 
@@ -252,15 +253,18 @@ def test_the_outbox_is_capped_in_bytes_but_passes_one_message_of_any_size():
     from server.session import Outbox
 
     outbox = Outbox(NoLoop(), max_bytes=1000)
-    big = {"type": "export", "content": "x" * 5000}
+    big = protocol.ExportFile(
+        what="data", filename="big.csv", media_type="text/csv", content="x" * 5000
+    )
     outbox.put(big)
     assert not outbox.overflowed and outbox.pending_bytes > 5000
     outbox.sent(outbox._control.popleft()[0])
     assert outbox.pending_bytes == 0
+    status = protocol.Status(state="idle", epoch=0, message="y" * 78)
     for _ in range(7):  # 133 bytes each
-        outbox.put({"type": "status", "message": "y" * 100})
+        outbox.put(status)
     assert not outbox.overflowed and outbox.pending_bytes == 7 * 133
-    outbox.put({"type": "status", "message": "y" * 100})
+    outbox.put(status)
     assert outbox.overflowed
 
 
@@ -270,12 +274,16 @@ def test_a_frame_put_before_a_message_goes_out_before_it():
     import asyncio
     import json
 
+    from server.protocol import TrainConfig
+    from server.run import build_run, ready_message
     from server.session import Outbox
+
+    ready = ready_message(build_run(TrainConfig(n_samples=20), 2, 0))
 
     async def order():
         outbox = Outbox(asyncio.get_running_loop())
         outbox.put_frame({"type": "frame", "run": 1}, b"old")
-        outbox.put({"type": "ready", "run": 2})
+        outbox.put(ready)
         outbox.put_frame({"type": "frame", "run": 2}, b"new")
         return [(json.loads(text)["type"], payload) for text, payload in await outbox.take()]
 

@@ -26,10 +26,10 @@ from mlp_engine.datasets import (
 from mlp_engine.operations import ACTIVATIONS
 from mlp_engine.problems import PROBLEM_KINDS
 from mlp_engine.tabular import REAL_DATASETS
-from server import protocol, protocol_docs
-from server.app import parse_client_message
-from server.protocol import TrainConfig
-from server.session import build_run
+from server import protocol
+from server.protocol import TrainConfig, parse_client_message
+from server.protocol import docs as protocol_docs
+from server.run import build_run
 
 ROOT = Path(__file__).resolve().parents[2]
 KINDS = {
@@ -182,7 +182,7 @@ def test_root_serves_the_page(client):
 
 
 def test_protocol_docs_are_generated_from_the_models():
-    """docs/protocol.md is what `python -m server.protocol_docs` writes; rerun it if this fails."""
+    """docs/protocol.md is what `python -m server.protocol.docs` writes; rerun it if this fails."""
     assert (ROOT / "docs" / "protocol.md").read_text() == protocol_docs.render()
 
 
@@ -315,21 +315,21 @@ def test_config_rejects_a_cross_entropy_on_regression_targets():
 def test_parse_client_message_answers_bad_messages_with_an_error(text, code, named):
     message, error = parse_client_message(text)
     assert message is None
-    assert error["type"] == "error"
-    assert error["code"] == code
-    assert named in error["message"]
+    assert error.type == "error"
+    assert error.code == code
+    assert named in error.message
 
 
 def test_parse_client_message_lists_valid_types_for_an_unknown_one():
     _, error = parse_client_message('{"type": "fly"}')
     for kind in ("configure", "play", "pause", "step", "reset", "set", "probe"):
-        assert kind in error["message"]
+        assert kind in error.message
 
 
 def test_parse_client_message_reports_details_with_locations():
     _, error = parse_client_message('{"type": "configure", "config": {"hidden_layers": [4, 33]}}')
-    assert error["message"].startswith("config.hidden_layers.1:")
-    assert error["details"][0]["loc"] == ["configure", "config", "hidden_layers", "1"]
+    assert error.message.startswith("config.hidden_layers.1:")
+    assert error.details[0]["loc"] == ["configure", "config", "hidden_layers", "1"]
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
-"""Write docs/protocol.md from the pydantic models of `server.protocol`.
+"""Write docs/protocol.md from the protocol's models: `CLIENT_MESSAGES`, `SERVER_MESSAGES` and
+the `PARTS` they are made of, each with its docstring, its fields and an example.
 
-`python -m server.protocol_docs > docs/protocol.md`; a test checks that the file is current.
+`python -m server.protocol.docs > docs/protocol.md`; a test checks that the file is current.
 """
 
 import inspect
@@ -8,11 +9,12 @@ import json
 
 from pydantic import BaseModel
 
-from . import protocol
+from .messages import CLIENT_MESSAGES, message_type
+from .replies import PARTS, SERVER_MESSAGES
 
 INTRO = """# The `/ws/train` protocol
 
-Generated from `server/protocol.py` by `python -m server.protocol_docs`; do not edit by hand.
+Generated from `server/protocol/` by `python -m server.protocol.docs`; do not edit by hand.
 
 One websocket connection is one training session with its own worker thread. Every message is
 a JSON text message with a `type`; each `frame` is followed by exactly one binary message
@@ -86,7 +88,7 @@ On SIGTERM (a deploy, a restart) the server sends every page `restarting` and it
 1012; the page shows "server restarting, your run is kept" and resumes once a server answers.
 """
 
-# One example of each of `protocol.CLIENT_MESSAGES`, found by its type.
+# One example of each of `CLIENT_MESSAGES`, found by its type.
 CLIENT_EXAMPLES = [
     {"type": "configure", "config": {"dataset": "xor", "hidden_layers": [4, 2]}},
     {"type": "play"},
@@ -371,39 +373,13 @@ def model_section(model: type[BaseModel], example: dict | None) -> str:
 
 
 def render() -> str:
-    server = [
-        protocol.Ready,
-        protocol.DataInfo,
-        protocol.ExportFile,
-        protocol.Frame,
-        protocol.Inspection,
-        protocol.GradcheckReport,
-        protocol.RunState,
-        protocol.Restarting,
-        protocol.Status,
-        protocol.Error,
-    ]
-    parts = [INTRO, "## Client to server\n"]
     examples = {example["type"]: example for example in CLIENT_EXAMPLES}
-    parts += [
-        model_section(m, examples[protocol.message_type(m)]) for m in protocol.CLIENT_MESSAGES
-    ]
+    parts = [INTRO, "## Client to server\n"]
+    parts += [model_section(m, examples[message_type(m)]) for m in CLIENT_MESSAGES]
     parts += ["## Server to client\n"]
-    parts += [model_section(m, SERVER_EXAMPLES[m.__name__]) for m in server]
+    parts += [model_section(m, SERVER_EXAMPLES[m.__name__]) for m in SERVER_MESSAGES]
     parts += ["## Shared models\n"]
-    parts += [
-        model_section(m, None)
-        for m in (
-            protocol.TrainConfig,
-            protocol.Points,
-            protocol.Grid,
-            protocol.History,
-            protocol.ArraySpec,
-            protocol.LayerSpaceView,
-            protocol.LayerTrace,
-            protocol.GradcheckLayer,
-        )
-    ]
+    parts += [model_section(m, None) for m in PARTS]
     return "\n".join(parts)
 
 

@@ -1,0 +1,58 @@
+"""A session's replies are typed messages until the outbox serialises them, once
+(`protocol.wire_text`): what goes out is the model's JSON, ASCII, so that its length is its size
+in bytes (the outbox's byte cap counts it), and a number that is not finite is null, which
+JSON, unlike Python's json module, has no other way to say."""
+
+import asyncio
+import json
+import math
+
+from server import protocol
+from server.session import Outbox
+
+
+async def sent(*messages) -> list[str]:
+    outbox = Outbox(asyncio.get_running_loop())
+    for message in messages:
+        outbox.put(message)
+    return [text for text, _ in await outbox.take()]
+
+
+def test_a_message_goes_out_as_its_models_json_in_ascii():
+    status = protocol.Status(state="paused", epoch=3, message="naïve ✓ — paused")
+    (text,) = asyncio.run(sent(status))
+    assert text.isascii() and len(text.encode("utf-8")) == len(text)
+    assert json.loads(text) == status.model_dump(mode="json")
+    assert protocol.Status.model_validate_json(text) == status
+
+
+def test_a_number_that_is_not_finite_goes_out_as_null():
+    report = protocol.GradcheckReport(
+        run=1,
+        epoch=0,
+        batch=[0],
+        eps=1e-6,
+        threshold=1e-5,
+        worst=math.inf,
+        passed=False,
+        layers=[
+            protocol.GradcheckLayer(
+                layer=0, rel_error_W=math.nan, rel_error_b=0.5, max_abs_error=-math.inf
+            )
+        ],
+    )
+    (text,) = asyncio.run(sent(report))
+    parsed = json.loads(text, parse_constant=lambda name: f"not JSON: {name}")
+    assert parsed["worst"] is None
+    assert parsed["layers"][0] == {
+        "layer": 0,
+        "rel_error_W": None,
+        "rel_error_b": 0.5,
+        "max_abs_error": None,
+    }
+
+
+def test_messages_go_out_in_the_order_they_were_put():
+    messages = [protocol.Status(state="idle", epoch=0, message=str(i)) for i in range(5)]
+    texts = asyncio.run(sent(*messages, protocol.Error(code="internal", message="x")))
+    assert [json.loads(text).get("message") for text in texts] == ["0", "1", "2", "3", "4", "x"]
