@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mlp_engine import MLP, TrainingDiverged
-from mlp_engine.inspection import GradientCheckStopped, gradient_check, trace
+from mlp_engine.inspection import GradientCheckStopped
 from mlp_engine.operations import spec
 
 from . import protocol, run_state
@@ -36,6 +36,7 @@ from .data import CustomData, NoCustomData, RunData, csv_data, drawn_data, run_d
 from .export import check_fits, export_file, imported_run
 from .frames import input_grid, network_arrays
 from .history import LossHistory
+from .inspector import gradient_check, trace
 from .protocol import TrainConfig
 from .scheduler import Scheduler
 
@@ -756,6 +757,7 @@ def build_run(
         l1=rate if config.regularization == "l1" else 0.0,
         l2=rate if config.regularization == "l2" else 0.0,
         seed=[config.seed, resets],
+        metric=data.metric,
     )
     return Run(
         number=number,
