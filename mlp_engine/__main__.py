@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> None:
         output_activation=kind.output_activation,
         optimizer="adam",
         seed=args.seed,
+        metric=kind.metric,
     )
     print(f"{model} on {spec.name!r} ({spec.description}); features {', '.join(features)}")
     report_every = max(1, args.epochs // 10)

@@ -3,8 +3,9 @@
 `trace` runs the model's own `forward` and `backward` on a batch and lays out, layer by layer,
 every quantity of the paper's four equations for one sample of it, with the batch's gradients
 and the update they make. `gradient_check` compares `MLP.gradients` with central finite
-differences of `MLP.loss`, the function it claims to differentiate. Both return JSON-ready
-dicts: nested lists of Python floats, None where a value is not finite.
+differences of `MLP.loss`, the function it claims to differentiate. Both return plain dicts
+of the engine's numbers: arrays (copies, never views into the model) and Python floats, NaN or
+infinite where the numbers are; the server writes them for the wire (server/inspector.py).
 """
 
 import numpy as np
@@ -23,16 +24,6 @@ FUSED_NOTES = {
 }
 #: `gradient_check` passes when every layer's relative error is below this (float64).
 GRADIENT_CHECK_THRESHOLD = 1e-5
-
-
-def json_ready(array) -> "list | float | None":
-    """`array` as nested lists of Python floats, every NaN or infinity replaced by None."""
-    array = np.asarray(array, dtype=np.float64)
-    if np.isfinite(array).all():
-        return array.tolist()
-    values = array.astype(object)
-    values[~np.isfinite(array)] = None
-    return values.tolist()
 
 
 def _phi_prime(activation, z: np.ndarray) -> tuple[np.ndarray, str]:
@@ -101,7 +92,7 @@ def trace(model: MLP, X, Y, sample: int = 0) -> dict:
             entry["fused_note"] = FUSED_NOTES[model.cost.name] if model.fused else None
         layers.append(
             {
-                name: json_ready(value) if isinstance(value, np.ndarray) else value
+                name: value.copy() if isinstance(value, np.ndarray) else value
                 for name, value in entry.items()
             }
         )
@@ -113,7 +104,7 @@ def trace(model: MLP, X, Y, sample: int = 0) -> dict:
         "hidden_activation": model.hidden_activation.name,
         "output_activation": model.output_activation.name,
         "optimizer": model.optimizer.name,
-        "loss": json_ready(loss),
+        "loss": loss,
         "note": _note(model),
         "layers": layers,
     }
@@ -205,10 +196,7 @@ def gradient_check(model: MLP, X, Y, eps: float = 1e-6, should_stop=lambda: Fals
     return {
         "eps": eps,
         "threshold": GRADIENT_CHECK_THRESHOLD,
-        "worst": json_ready(worst),
+        "worst": worst,
         "passed": bool(worst < GRADIENT_CHECK_THRESHOLD),
-        "layers": [
-            {name: json_ready(value) if name != "layer" else value for name, value in e.items()}
-            for e in layers
-        ],
+        "layers": layers,
     }

@@ -24,3 +24,7 @@ def r2_score(a: np.ndarray, Y: np.ndarray) -> float:
     safe = ss_tot > 0
     scores = np.where(safe, 1.0 - ss_res / np.where(safe, ss_tot, 1.0), (ss_res == 0) * 1.0)
     return float(scores.mean())
+
+
+#: The scores by name, as `problems.ProblemKind.metric` names them.
+METRICS = {"accuracy": accuracy, "r2": r2_score}

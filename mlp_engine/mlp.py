@@ -12,7 +12,7 @@ import numpy as np
 from . import checks, kernels, metrics, persistence
 from .costs import Cost, check_pairing, get_cost
 from .layers import DenseLayer
-from .operations import Activation, get_activation, spec
+from .operations import Activation, get_activation, lookup, spec
 from .optimizers import Optimizer, get_optimizer
 
 
@@ -85,10 +85,16 @@ class MLP:
         seed: int | None = None,
         dtype=np.float64,
         init: str = "glorot_uniform",
+        metric: str | None = None,
     ):
         """An activation or the update rule is given by name ("leaky_relu", "momentum"), as an
         object with its hyperparameters (LeakyReLU(alpha=0.3), Momentum(mu=0.5)), or in the
-        JSON form `config` writes ({"name": "momentum", "mu": 0.5})."""
+        JSON form `config` writes ({"name": "momentum", "mu": 0.5}).
+
+        `metric` is the score `evaluate` reports beside the cost, "accuracy" or "r2": the one
+        of the problem's kind (`problem_kind(kind).metric`). None guesses it from the cost,
+        accuracy for a cross-entropy and R^2 for mse, which is wrong for a classifier trained
+        with mse. It is not saved: a loaded model guesses again unless told."""
         self.n_x, self.n_y = checks.positive_int("n_x", n_x), checks.positive_int("n_y", n_y)
         self.n_h = checks.hidden_widths(n_h, n_hidden_layers)
         self.dtype = checks.float_dtype(dtype)
@@ -97,6 +103,9 @@ class MLP:
         self.output_activation = get_activation(output_activation)
         check_pairing(self.cost, self.output_activation.name)
         self.fused = self.cost.fused_activation == self.output_activation.name
+        guess = "r2" if self.cost.name == "mse" else "accuracy"
+        self.metric = guess if metric is None else metric
+        lookup(metrics.METRICS, self.metric, "metric")  # a ValueError naming the metrics
         self.l1, self.l2 = checks.non_negative("l1", l1), checks.non_negative("l2", l2)
         self.seed = checks.json_seed(seed)
         self.init = init
@@ -160,7 +169,9 @@ class MLP:
 
     @property
     def is_classifier(self) -> bool:
-        return self.cost.name != "mse"
+        """Whether the model is scored as a classifier (its `metric` is accuracy), whatever its
+        cost: a binary problem trained with mse is one."""
+        return self.metric == "accuracy"
 
     @property
     def cache(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -217,7 +228,7 @@ class MLP:
 
     def check_targets(self, Y, m: int) -> np.ndarray:
         """Y as (m, n_y) targets; integer class labels of shape (m,) are one-hot encoded."""
-        probabilities = self.cost.name if self.is_classifier else None
+        probabilities = self.cost.name if self.cost.valid_outputs else None  # cross-entropies
         return checks.targets(Y, m, self.n_y, self.dtype, probabilities)
 
     # -- forward pass ---------------------------------------------------------------------------
@@ -276,15 +287,14 @@ class MLP:
         return self._cost(Y)
 
     def evaluate(self, X, Y) -> dict[str, float]:
-        """{"loss": C, "accuracy": ...} for a classifier, {"loss": C, "r2": ...} for a regressor."""
+        """{"loss": C, "accuracy": ...} or {"loss": C, "r2": ...}, as the model's `metric` says."""
         X = self.check_inputs(X)
         Y = self.check_targets(Y, X.shape[0])
         return self._evaluate(X, Y)
 
     def _evaluate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, float]:
         a = self._forward(X)
-        score = metrics.accuracy(a, Y) if self.is_classifier else metrics.r2_score(a, Y)
-        return {"loss": self._cost(Y), "accuracy" if self.is_classifier else "r2": score}
+        return {"loss": self._cost(Y), self.metric: metrics.METRICS[self.metric](a, Y)}
 
     # -- backward pass --------------------------------------------------------------------------
     def output_delta(self, Y: np.ndarray) -> np.ndarray:
@@ -529,6 +539,7 @@ class MLP:
                 "output_activation": self.output_activation,
                 "optimizer": self.optimizer,
                 "dtype": self.dtype if dtype is None else dtype,
+                "metric": self.metric,
             }
         )
         twin.theta[...] = self.theta

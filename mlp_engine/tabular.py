@@ -1,9 +1,15 @@
-"""Tabular data for the playground: CSV upload and export, scikit-learn's bundled real datasets,
-standardisation, and PCA to view data with more than two inputs.
+"""Tabular data sets: CSV text read and written, and scikit-learn's bundled real data sets.
 
 A `Table` holds raw inputs X (n, d) and labels y (n,): class indices 0..k-1 for classification,
 target values for regression. A CSV that cannot be used raises `CsvError`, which says in its
-message and in its `row` and `column` attributes where the first problem is.
+message and in its `row` and `column` attributes where the first problem is. Standardisation
+and PCA are the pipeline's (preparation.py).
+
+Why these sources live in the engine rather than the server: the Python script the playground
+exports (server/export.py) imports nothing but numpy and `mlp_engine`, and rebuilds its data with
+`read_csv` (an upload, carried in the script as CSV text) and `load_real` (a real data set).
+Neither needs a web library: csv and numpy here, scikit-learn imported on a real data set's
+first load.
 """
 
 import csv
@@ -11,6 +17,7 @@ import io
 import math
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain
@@ -115,7 +122,7 @@ class Table:
         )
 
 
-def _to_float(value: str) -> float | None:
+def cell_number(value: str) -> float | None:
     """The number a cell spells, as a spreadsheet reads numbers, or None.
 
     Python's float() also reads '1_000' and digits of other scripts ('١٢'); a spreadsheet takes
@@ -132,7 +139,7 @@ def _to_float(value: str) -> float | None:
 def _number(value: str, row: int, column: str) -> float:
     """The number in a cell, finite and at most MAX_MAGNITUDE in size, or a CsvError saying why
     it is not one."""
-    number = _to_float(value)
+    number = cell_number(value)
     if number is not None and abs(number) <= MAX_MAGNITUDE:
         return number
     if value.lower() in MISSING:
@@ -178,7 +185,7 @@ def _class_indices(labels: list[str], column: str) -> tuple[tuple[str, ...], np.
     All-numeric labels are sorted and compared by value ('1' and '1.0' are one class, spelt as
     first seen); other labels are sorted as strings.
     """
-    numbers = [_to_float(value) for value in labels]
+    numbers = [cell_number(value) for value in labels]
     keys = numbers if None not in numbers else labels
     spelling: dict = {}
     for key, value in zip(keys, labels, strict=True):
@@ -205,9 +212,9 @@ def _delimiter(text: str) -> str:
     return max(",;\t", key=unquoted.count)
 
 
-def _records(text: str):
+def _records(text: str, delimiter: str):
     """(line number where it starts, stripped fields) of each non-blank record of the CSV."""
-    reader = csv.reader(io.StringIO(text, newline=None), delimiter=_delimiter(text), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter, strict=True)
     start = 1
     try:
         for fields in reader:
@@ -247,27 +254,36 @@ def _check_names(names: list[str], row: int) -> None:
             )
 
 
-def read_csv(
-    text: str,
-    label: int | str = -1,
-    header: bool | None = None,
-    kind: str | None = None,
-    limits: CsvLimits = CSV_LIMITS,
-) -> Table:
-    """A Table from CSV text; `label` picks the label column by 0-based index or header name.
+@dataclass(frozen=True)
+class CsvLayout:
+    """What a CSV's first record says, before any value is read: the delimiter, whether that
+    record is a header, the columns' names (the header's, else "column 1", "column 2"...) and
+    the line the record starts on."""
 
-    header=None: the first row is a header iff a field is neither a number nor missing.
-    kind=None: labels that are all integers with at most MAX_CLASSES values, or not all
-    numbers, make classification; other numbers make regression. Labels are never missing or
-    infinite. Raises CsvError at the first problem in file order.
+    delimiter: str
+    header: bool
+    names: tuple[str, ...]
+    first_line: int
+
+
+def csv_layout(
+    text: str, header: bool | None = None, limits: CsvLimits = CSV_LIMITS
+) -> tuple[CsvLayout, Iterator[tuple[int, list[str]]]]:
+    """The layout of CSV text and its data rows: (line number, stripped fields), one value per
+    column, at most `limits.max_rows` of them and at least one.
+
+    header=None: the first row is a header iff a field is neither a number nor missing. Raises
+    CsvError for what makes the file unusable whichever column is the label (its size, no
+    record, too few or too many columns, a bad header name); the rows raise theirs (a row of
+    another width, one over the limit, none at all) as they are read.
     """
-    if kind is not None and kind not in TABULAR_KINDS:
-        raise ValueError(f"kind must be one of {TABULAR_KINDS} or None, got {kind!r}")
     n_bytes = len(text.encode("utf-8", "surrogatepass"))
     if n_bytes > limits.max_bytes:
         limit = _megabytes(limits.max_bytes)
         raise CsvError(f"the file is {_megabytes(n_bytes)}, over the limit of {limit}")
-    records = _records(text.removeprefix("\ufeff"))
+    text = text.removeprefix("\ufeff")
+    delimiter = _delimiter(text)
+    records = _records(text, delimiter)
     first_line, first = next(records, (None, None))
     if first is None:
         raise CsvError("the file is empty")
@@ -281,32 +297,63 @@ def read_csv(
     if n_columns < 2:
         raise CsvError("need at least 2 columns: one or more features and a label", first_line)
     if header is None:
-        header = any(_to_float(v) is None and v.lower() not in MISSING for v in first)
+        header = any(cell_number(v) is None and v.lower() not in MISSING for v in first)
     names = first if header else [f"column {j + 1}" for j in range(n_columns)]
     if header:
         _check_names(names, first_line)
-    label_at = _label_index(label, names, header)
-    features = [j for j in range(n_columns) if j != label_at]
-    rows, labels = [], []
+    layout = CsvLayout(delimiter, header, tuple(names), first_line)
     data = records if header else chain([(first_line, first)], records)
-    for line, fields in data:
+    return layout, _data_rows(data, layout, limits)
+
+
+def _data_rows(records, layout: CsvLayout, limits: CsvLimits):
+    """`records`, each checked to have one value per column and to be within the row limit;
+    CsvError when there is none."""
+    n_columns, n_rows = len(layout.names), 0
+    for line, fields in records:
         if len(fields) != n_columns:
             k = len(fields)
             raise CsvError(f"{k} value{'s' * (k != 1)}, expected {n_columns}", line)
-        if len(rows) == limits.max_rows:
+        if n_rows == limits.max_rows:
             limit = limits.max_rows
             raise CsvError(f"more than {limit} data rows; the limit is {limit}", line)
+        n_rows += 1
+        yield line, fields
+    if n_rows == 0:
+        raise CsvError("no data rows", layout.first_line if layout.header else None)
+
+
+def read_csv(
+    text: str,
+    label: int | str = -1,
+    header: bool | None = None,
+    kind: str | None = None,
+    limits: CsvLimits = CSV_LIMITS,
+) -> Table:
+    """A Table from CSV text; `label` picks the label column by 0-based index or header name.
+
+    The layout (delimiter, header, names) is `csv_layout`'s. kind=None: labels that are all
+    integers with at most MAX_CLASSES values, or not all numbers, make classification; other
+    numbers make regression. Labels are never missing or infinite. Raises CsvError at the
+    first problem in file order.
+    """
+    if kind is not None and kind not in TABULAR_KINDS:
+        raise ValueError(f"kind must be one of {TABULAR_KINDS} or None, got {kind!r}")
+    layout, data = csv_layout(text, header, limits)
+    names, header, n_columns = list(layout.names), layout.header, len(layout.names)
+    label_at = _label_index(label, names, header)
+    features = [j for j in range(n_columns) if j != label_at]
+    rows, labels = [], []
+    for line, fields in data:
         rows.append(_numbers(fields, features, line, names))
         value = fields[label_at]
-        if kind == "regression" or value.lower() in MISSING or _to_float(value) is not None:
+        if kind == "regression" or value.lower() in MISSING or cell_number(value) is not None:
             _number(value, line, names[label_at])
         else:
             _check_text(value, line, names[label_at])
         labels.append(value)
-    if not rows:
-        raise CsvError("no data rows", first_line if header else None)
     if kind is None:
-        numbers = [_to_float(value) for value in labels]
+        numbers = [cell_number(value) for value in labels]
         integral = None not in numbers and all(n.is_integer() for n in numbers)
         few = integral and len(set(numbers)) <= MAX_CLASSES
         kind = "classification" if None in numbers or few else "regression"
@@ -320,24 +367,6 @@ def read_csv(
     target = names[label_at] if header else "label"
     X = np.array(rows, dtype=np.float64).reshape(len(rows), len(features))
     return Table(X, y, tuple(columns), target, kind_of(len(classes)), classes)
-
-
-def standardize(X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(X_std, mean, scale) with X_std = (X - mean) / scale, scale the population std (ddof 0).
-
-    A constant column gets scale 1. As in scikit-learn's StandardScaler (`_is_constant_feature`,
-    after Chan, Golub and LeVeque), a column counts as constant when
-    var <= n eps var + (n mean eps)^2, which also catches the rounding residue of a column of
-    equal non-zero values.
-    """
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or len(X) == 0:
-        raise ValueError(f"X must have shape (n, d) with n >= 1, got {X.shape}")
-    n, eps = len(X), np.finfo(np.float64).eps
-    mean, var = X.mean(axis=0), X.var(axis=0)
-    constant = var <= n * eps * var + (n * mean * eps) ** 2
-    scale = np.where(constant, 1.0, np.sqrt(var))
-    return (X - mean) / scale, mean, scale
 
 
 @dataclass(frozen=True)
@@ -398,33 +427,10 @@ def _load_real(name: str) -> Table:
     return Table(bunch.data, y, columns, "target", spec.kind, classes)
 
 
-def principal_components(X, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """The first k principal axes (k, d) of X and its column mean (d,), by SVD of X - mean.
-
-    Each axis's sign makes its largest-magnitude loading positive (scikit-learn's svd_flip on
-    the rows of V^T), so the axes are deterministic.
-    """
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2:
-        raise ValueError(f"X must have shape (n, d), got {X.shape}")
-    if not isinstance(k, Integral) or isinstance(k, bool) or not 1 <= k <= min(X.shape):
-        raise ValueError(f"k must be an integer in 1..min(n, d) = {min(X.shape)}, got {k!r}")
-    mean = X.mean(axis=0)
-    _, _, Vt = np.linalg.svd(X - mean, full_matrices=False)
-    components = Vt[:k]
-    largest = components[np.arange(k), np.argmax(np.abs(components), axis=1)]
-    return components * np.sign(largest)[:, None], mean
-
-
-def project(X, components, mean) -> np.ndarray:
-    """Coordinates of X along the principal axes: (X - mean) @ components^T, shape (n, k)."""
-    return (np.asarray(X, dtype=np.float64) - mean) @ np.asarray(components).T
-
-
 def _spreadsheet_text(cell: str) -> str:
     """A text cell a spreadsheet shows as text: one that would start a formula gets a leading
     single quote, as OWASP advises against CSV injection. Numbers ('-1.5') are left alone."""
-    if cell.startswith(FORMULA_STARTS) and _to_float(cell) is None:
+    if cell.startswith(FORMULA_STARTS) and cell_number(cell) is None:
         return "'" + cell
     return cell
 

@@ -15,7 +15,7 @@ from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from . import protocol
+from . import csv_preview, protocol
 from .guard import SESSION_SLOTS_ENV, SessionSlots, TokenBucket, origin_allowed, refusal_reason
 from .scheduler import Scheduler
 from .session import (
@@ -331,6 +331,8 @@ def create_app(settings: Settings | None = None, frame_rate: float = DEFAULT_FRA
     @app.get("/api/options")
     def options() -> dict:
         return {**protocol.options(), "server_limits": settings.limits()}
+
+    app.include_router(csv_preview.router)
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:

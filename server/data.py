@@ -2,32 +2,18 @@
 
 Three sources (`protocol.dataset_source`): the generated 2-D problems, the real data sets
 bundled with scikit-learn, and the session's own `custom` set, drawn on the plane or uploaded
-as CSV. Plane data (generated and drawn) go into the network through the input features, as in
-TensorFlow Playground. Tabular data (real and uploaded) go in as their own columns,
-standardised with the training samples' mean and standard deviation (regression targets too);
-with more than two inputs the page shows them on their first two principal components.
+as CSV. Each is split and prepared by the engine's one pipeline (`mlp_engine.preparation`,
+which the exported script calls too); here are the sources and the ranges the page plots.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
-from mlp_engine.datasets import (
-    DATASETS,
-    INPUT_RANGE,
-    feature_map,
-    make_dataset,
-    train_test_split,
-)
+from mlp_engine.datasets import DATASETS, INPUT_RANGE, make_dataset
+from mlp_engine.preparation import Prepared, Scaling, prepare
 from mlp_engine.problems import problem_kind
-from mlp_engine.tabular import (
-    Table,
-    load_real,
-    principal_components,
-    project,
-    read_csv,
-    standardize,
-)
+from mlp_engine.tabular import Table, load_real, read_csv
 
 from . import protocol
 from .protocol import TrainConfig
@@ -107,24 +93,6 @@ def drawn_data(message: protocol.Draw) -> CustomData:
 
 
 @dataclass(frozen=True)
-class Scaling:
-    """Tabular data's standardisation, from the training samples: x_std = (x - mean) / scale."""
-
-    input_mean: np.ndarray
-    input_scale: np.ndarray
-    target_mean: float | None  # regression only
-    target_scale: float | None
-
-    def to_dict(self) -> dict:
-        return {
-            "input_mean": self.input_mean.tolist(),
-            "input_scale": self.input_scale.tolist(),
-            "target_mean": self.target_mean,
-            "target_scale": self.target_scale,
-        }
-
-
-@dataclass(frozen=True)
 class RunData:
     """A run's samples as the model takes them and as the page draws them."""
 
@@ -153,13 +121,14 @@ class RunData:
     def n_inputs(self) -> int:
         return self.X.shape[1]
 
-
-def _labels(kind: str, y: np.ndarray) -> np.ndarray:
-    """Class labels as the integers `MLP.check_targets` one-hot encodes; targets as given."""
-    return y if kind == "regression" else y.astype(np.int64)
+    @property
+    def metric(self) -> str:
+        """The score the run reports: its problem kind's, whatever the cost."""
+        return problem_kind(self.kind).metric
 
 
 def _padded(values: np.ndarray) -> tuple[float, float]:
+    """The range of tabular data's shown coordinates, with a margin to draw the boundary in."""
     low, high = float(values.min()), float(values.max())
     margin = RANGE_MARGIN * (high - low) or 1.0
     return low - margin, high + margin
@@ -189,55 +158,17 @@ def run_data(config: TrainConfig, custom: CustomData | None) -> RunData:
         X, y, kind = table.X, table.y, table.kind
         columns, target, classes = table.columns, table.target, table.classes
     config.check_data(kind, X.shape[1], len(y), plane=plane)
-    y = _labels(kind, y)
-    split = train_test_split(X, y, config.train_fraction, config.seed)
-    raw_train, y_train, raw_test, y_test = split
-    data = dict(source=source, name=name, kind=kind, columns=columns, target=target)
-    data.update(classes=classes, plane=plane, X=X, y=y)
+    features = config.features if plane else None
+    prepared = prepare(X, y, kind, config.train_fraction, config.seed, features)
     if plane:
-        data.update(
-            X_train=feature_map(raw_train, config.features),
-            X_test=feature_map(raw_test, config.features),
-            shown_train=raw_train,
-            shown_test=raw_test,
-            x_range=INPUT_RANGE,
-            y_range=INPUT_RANGE if X.shape[1] == 2 else None,
-        )
+        x_range, y_range = INPUT_RANGE, INPUT_RANGE if X.shape[1] == 2 else None
     else:
-        X_train, mean, scale = standardize(raw_train)
-        X_test = (raw_test - mean) / scale
-        target_mean = target_scale = None
-        if kind == "regression":
-            targets, target_mean, target_scale = standardize(y_train[:, None])
-            y_train, y_test = targets[:, 0], (y_test - target_mean[0]) / target_scale[0]
-            target_mean, target_scale = float(target_mean[0]), float(target_scale[0])
-        data.update(
-            X_train=X_train,
-            X_test=X_test,
-            scaling=Scaling(mean, scale, target_mean, target_scale),
-            **_shown(X_train, X_test),
-        )
+        shown = np.concatenate([prepared.shown_train, prepared.shown_test])
+        x_range = _padded(shown[:, 0])
+        y_range = _padded(shown[:, 1]) if shown.shape[1] == 2 else None
     view = "line" if X.shape[1] == 1 else ("plane" if X.shape[1] == 2 else "pca")
-    return RunData(**data, y_train=y_train, y_test=y_test, view=view)
-
-
-def _shown(X_train: np.ndarray, X_test: np.ndarray) -> dict:
-    """Where the page draws standardised samples, and the ranges it shows: the inputs
-    themselves for one or two, else their first two principal components (fitted on the
-    training samples) and the share of the variance each explains."""
-    if X_train.shape[1] <= 2:
-        shown_train, shown_test, explained = X_train, X_test, None
-    else:
-        components, centre = principal_components(X_train, 2)
-        shown_train = project(X_train, components, centre)
-        shown_test = project(X_test, components, centre)
-        variance = np.var(X_train - centre, axis=0).sum()
-        explained = tuple(float(v) for v in np.var(shown_train, axis=0) / variance)
-    both = np.concatenate([shown_train, shown_test])
-    return dict(
-        shown_train=shown_train,
-        shown_test=shown_test,
-        x_range=_padded(both[:, 0]),
-        y_range=_padded(both[:, 1]) if both.shape[1] == 2 else None,
-        explained_variance=explained,
-    )
+    arrays = {part.name: getattr(prepared, part.name) for part in fields(Prepared)}
+    return RunData(
+        source=source, name=name, kind=kind, columns=columns, target=target, classes=classes,
+        plane=plane, X=X, y=y, view=view, x_range=x_range, y_range=y_range, **arrays,
+    )  # fmt: skip

@@ -223,45 +223,32 @@ def _replay_lines(changes: list[tuple]) -> list[str]:
     ]
 
 
-def _data_lines(run) -> list[str]:
+def _data_lines(run) -> tuple[str | None, list[str]]:
+    """The import (if any) and the lines that rebuild the run's whole data set, raw, as X, y."""
     config, data = run.config, run.data
     if data.source == "generated":
-        return [
-            "from mlp_engine.datasets import feature_map, make_dataset, train_test_split",
-            "",
-            f"X, y = make_dataset({_literal(config.dataset)}, {_literal(config.n_samples)}, "
-            f"{_literal(config.noise)}, {_literal(config.seed)}, {_literal(config.n_classes)})",
+        arguments = (config.dataset, config.n_samples, config.noise, config.seed, config.n_classes)
+        return "from mlp_engine.datasets import make_dataset", [
+            f"X, y = make_dataset({', '.join(map(_literal, arguments))})",
+        ]
+    if data.plane:
+        return None, [
+            "# The points drawn in the playground",
+            f"X = {_literal(data.X)}",
+            f"y = {_literal(data.y)}",
         ]
     if data.source == "real":
-        head = [f"table = load_real({_literal(config.dataset)})"]
-        imports = "load_real"
-    elif data.plane:
-        labels = data.y if data.kind == "regression" else data.y.astype(int)
-        return [
-            "from mlp_engine.datasets import feature_map, train_test_split",
-            "",
-            "# The points drawn in the playground",
-            f"X = np.array({_literal(data.X)})",
-            f"y = np.array({_literal(labels)})",
+        return "from mlp_engine.tabular import load_real", [
+            f"table = load_real({_literal(config.dataset)})",
+            "X, y = table.X, table.y",
         ]
-    else:
-        saved = custom_record(run.custom)
-        head = [
-            f"DATA = {_literal(saved['csv'])}",
-            f"table = read_csv(DATA, label={_literal(saved['label'])}, header=True, "
-            f"kind={_literal(saved['kind'])})",
-        ]
-        imports = "read_csv"
-    lines = [
-        "from mlp_engine.datasets import train_test_split",
-        f"from mlp_engine.tabular import {imports}, standardize",
-        "",
-        *head,
+    saved = custom_record(run.custom)
+    return "from mlp_engine.tabular import read_csv", [
+        f"DATA = {_literal(saved['csv'])}",
+        f"table = read_csv(DATA, label={_literal(saved['label'])}, header=True, "
+        f"kind={_literal(saved['kind'])})",
         "X, y = table.X, table.y",
     ]
-    if data.kind != "regression":
-        lines.append("y = y.astype(np.int64)  # class indices")
-    return lines
 
 
 def _docstring(run, model) -> list[str]:
@@ -309,38 +296,30 @@ def script(run) -> str:
     arguments = {
         name: _literal(value) for name, value in model_arguments(config, data, run.resets).items()
     }
+    data_import, data_lines = _data_lines(run)
+    imports = [
+        f"from mlp_engine import {', '.join(['MLP', *_classes_with_constants(model)])}",
+        *([data_import] if data_import else []),
+        "from mlp_engine.preparation import prepare",
+    ]
+    features = list(config.features) if data.plane else None
     lines = [
         *_docstring(run, model),
         "",
-        "import numpy as np",
+        *sorted(imports),
         "",
-        f"from mlp_engine import {', '.join(['MLP', *_classes_with_constants(model)])}",
-        *_data_lines(run),
+        *data_lines,
         "",
         "# The data set the run trained on, and its kind of problem",
         f"DATA_NAME = {_literal(data.name)}",
         f"PROBLEM = {_literal(data.kind)}",
         "",
-        f"raw_train, y_train, raw_test, y_test = train_test_split(X, y, "
-        f"{_literal(config.train_fraction)}, {_literal(config.seed)})",
-    ]
-    if data.plane:
-        lines += [
-            f"FEATURES = {_literal(list(config.features))}",
-            "X_train, X_test = feature_map(raw_train, FEATURES), feature_map(raw_test, FEATURES)",
-        ]
-    else:
-        lines += [
-            "# Inputs standardised with the training samples' mean and standard deviation",
-            "X_train, mean, scale = standardize(raw_train)",
-            "X_test = (raw_test - mean) / scale",
-        ]
-        if data.kind == "regression":
-            lines += [
-                "targets, target_mean, target_scale = standardize(y_train[:, None])",
-                "y_train, y_test = targets[:, 0], (y_test - target_mean[0]) / target_scale[0]",
-            ]
-    lines += [
+        "# Split, then the input features (plane data) or standardisation (tabular data): the",
+        "# playground's own pipeline",
+        f"prepared = prepare(X, y, PROBLEM, {_literal(config.train_fraction)}, "
+        f"{_literal(config.seed)}, features={_literal(features)})",
+        "X_train, y_train = prepared.X_train, prepared.y_train",
+        "X_test, y_test = prepared.X_test, prepared.y_test",
         "",
         "model = MLP(",
         *(
@@ -350,7 +329,7 @@ def script(run) -> str:
         f"    hidden_activation={_part(model.hidden_activation)},",
         f"    output_activation={_part(model.output_activation)},",
         f"    optimizer={_part(model.optimizer)},",
-        *(f"    {name}={arguments[name]}," for name in ("l1", "l2", "seed")),
+        *(f"    {name}={arguments[name]}," for name in ("l1", "l2", "seed", "metric")),
         ")",
         "Y_train = model.check_targets(y_train, len(y_train))",
         "Y_test = model.check_targets(y_test, len(y_test))",

@@ -1,14 +1,15 @@
 """The backprop inspector's answers about a run, on its inspection mini-batch: `inspect`, the
 engine's own trace of eqs. 32-33, 12-15 and 30-31 for the probe sample
 (`mlp_engine.inspection.trace`), and `gradcheck`, backpropagation's gradient against central
-finite differences (`mlp_engine.inspection.gradient_check`)."""
+finite differences (`mlp_engine.inspection.gradient_check`), as the wire carries them: every
+number strict JSON (`json_ready`), arrays as nested lists of Python floats and None for a value
+that is not finite (a diverged run's overflow), which JSON cannot spell."""
 
 import time
 
 import numpy as np
 
-from mlp_engine import MLP
-from mlp_engine.inspection import gradient_check, trace
+from mlp_engine import MLP, inspection
 
 from . import protocol
 from .run import Run
@@ -63,3 +64,36 @@ def gradcheck_report(run: Run, probe: int, should_stop) -> protocol.GradcheckRep
         )
     report = gradient_check(run.model, X, Y, should_stop=should_stop)
     return protocol.GradcheckReport(run=run.number, epoch=run.epoch, batch=batch.tolist(), **report)
+
+
+# -- strict JSON -------------------------------------------------------------------------------
+
+
+def json_ready(array) -> "list | float | None":
+    """`array` as nested lists of Python floats, every NaN or infinity replaced by None."""
+    array = np.asarray(array, dtype=np.float64)
+    if np.isfinite(array).all():
+        return array.tolist()
+    values = array.astype(object)
+    values[~np.isfinite(array)] = None
+    return values.tolist()
+
+
+def _numbers_ready(entry: dict) -> dict:
+    """An entry with its arrays and floats `json_ready`; names, flags and counts as they are."""
+    return {
+        name: json_ready(value) if isinstance(value, np.ndarray | float) else value
+        for name, value in entry.items()
+    }
+
+
+def trace(model, X, Y, sample: int = 0) -> dict:
+    """`mlp_engine.inspection.trace`, strict JSON."""
+    shown = inspection.trace(model, X, Y, sample)
+    return {**_numbers_ready(shown), "layers": [_numbers_ready(e) for e in shown["layers"]]}
+
+
+def gradient_check(model, X, Y, **options) -> dict:
+    """`mlp_engine.inspection.gradient_check`, strict JSON."""
+    report = inspection.gradient_check(model, X, Y, **options)
+    return {**_numbers_ready(report), "layers": [_numbers_ready(e) for e in report["layers"]]}

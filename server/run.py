@@ -138,6 +138,7 @@ def model_arguments(config: TrainConfig, data: RunData, resets: int) -> dict:
         "optimizer": config.optimizer,
         **penalties(config.regularization, config.regularization_rate),
         "seed": [config.seed, resets],
+        "metric": data.metric,
     }
 
 

@@ -29,8 +29,8 @@ const DRAW_KINDS = [
   ["regression", "regression", "regression", 0],
 ];
 const TARGET_RANGE = [-1, 1];
-/** Fields the CSV reader counts as missing (mlp_engine.tabular.MISSING). */
-const MISSING = new Set(["", "na", "nan", "null"]);
+/** Where the server reads a CSV's columns (server/csv_preview.py), for the label choice. */
+const CSV_PREVIEW = "/api/csv/preview";
 
 const byId = (id) => document.getElementById(id);
 const plural = (n, word, many = `${word}s`) => `${n.toLocaleString("en")} ${n === 1 ? word : many}`;
@@ -40,43 +40,20 @@ function megabytes(bytes) {
 }
 
 /**
- * The fields of one CSV line, with the reader's delimiter (mlp_engine.tabular._delimiter: the
- * most frequent of , ; tab outside double quotes, comma on a tie). The page guesses the
- * columns itself because the server's parse (the `data` answer's columns) comes only for a
- * file it took: a file refused for its label column must still offer the others.
+ * The server's reading of a CSV's text (server/csv_preview.py): {columns, label, problem...};
+ * no columns when it cannot read them, and the problem says why. The page asks before the
+ * upload because the upload's answer (`data`) comes only for a file the server took: a file
+ * refused for its label column must still offer the others.
  */
-function splitLine(line) {
-  const unquoted = line.split('"').filter((_, i) => i % 2 === 0).join("");
-  const count = (c) => unquoted.split(c).length - 1;
-  const delimiter = [",", ";", "\t"].reduce((best, c) => (count(c) > count(best) ? c : best));
-  const fields = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === delimiter) {
-      fields.push(field.trim());
-      field = "";
-    } else field += c;
+async function previewCsv(text) {
+  const unread = (message) => ({ columns: [], problem: { message } });
+  try {
+    const answer = await fetch(CSV_PREVIEW, { method: "POST", headers: { "Content-Type": "text/csv" }, body: text });
+    const body = await answer.json();
+    return answer.ok ? body : unread(body.message);
+  } catch {
+    return unread("the file could not be read: the server did not answer");
   }
-  fields.push(field.trim());
-  return fields;
-}
-
-/** The columns' names from the first row of a CSV: its header, or "column j" without one. */
-function csvColumns(text) {
-  const first = text.replace(/^\ufeff/, "").split(/\r\n|\n|\r/).find((line) => line.trim() !== "") ?? "";
-  const fields = splitLine(first);
-  const isNumber = (v) => !Number.isNaN(Number(v)) || /^[+-]?(inf|infinity|nan)$/i.test(v);
-  const header = fields.some((v) => !isNumber(v) && !MISSING.has(v.toLowerCase()));
-  return header ? fields : fields.map((_, j) => `column ${j + 1}`);
 }
 
 /** The page's description of the custom data set, from the server's `data` answer. */
@@ -119,7 +96,8 @@ export class UserData {
     this.state = state;
     this.hooks = hooks;
     this.drawing = { points: [], labels: [], kind: "binary", nClasses: 2 };
-    this.file = null; // the chosen CSV: {name, text, columns, label, kind}
+    this.file = null; // the chosen CSV: {name, text, label, kind, problem}
+    this.chosen = null; // the file being read, until its preview is back
     this.held = null; // the last drawing or upload the server took: its custom data
     this.fromLink = null; // the drawing a link brought, until the server refuses it
     this.tooLargeForLink = false; // the drawing the server holds is over the link's budget
@@ -196,21 +174,36 @@ export class UserData {
       showFieldError("upload", `${file.name} is ${megabytes(file.size)}, over the limit of ${limit}`);
       return;
     }
+    const chosen = (this.chosen = {}); // a file chosen since, read by then, wins
     const text = await file.text();
-    const columns = csvColumns(text);
-    this.file = { name: file.name, text, columns, label: columns.length - 1, kind: null };
+    const preview = await previewCsv(text);
+    if (this.chosen !== chosen) return;
+    if (preview.columns.length === 0) {
+      this.file = null;
+      this.fileOptions.hidden = true;
+      showFieldError("upload", preview.problem.message);
+      return;
+    }
+    const columns = preview.columns.map((column) => column.name);
+    this.file = { name: file.name, text, label: preview.label, kind: null, problem: preview.problem };
     this.fileName.textContent = file.name;
     this.fileName.title = file.name;
     this.label.replaceChildren(...columns.map((name, j) => element("option", { value: String(j), text: name })));
-    this.label.value = String(columns.length - 1);
+    this.label.value = String(preview.label);
     this.kind.value = "";
     this.fileOptions.hidden = false;
     this.sendFile();
   }
 
+  /** Send the chosen file with its label and kind; a file that no label choice can make
+   * usable (the preview's problem: a row of another width, too many rows) is not sent. */
   sendFile() {
-    const { name, text, label, kind } = this.file;
+    const { name, text, label, kind, problem } = this.file;
     clearFieldErrors(["upload"]);
+    if (problem) {
+      showFieldError("upload", problem.message);
+      return;
+    }
     const message = { type: "upload_csv", name, csv: text, label, header: null, kind };
     this.submit(message, true);
   }

@@ -129,6 +129,7 @@ def test_the_csv_preview_finds_the_delimiter_outside_quotes(watched, tmp_path):
     csv.write_text("\n".join(rows) + "\n")
     page.get_by_test_id("upload-csv").set_input_files(csv)
     label = page.get_by_test_id("upload-label")
+    expect(label).to_be_visible()  # once the server has read the columns
     options = label.evaluate("s => [...s.options].map(o => o.text)")
     assert options == ["w;kg;raw", "h;m", "y"]
     assert label.input_value() == "2"

@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_playground import epoch, nodes_in_column, sent_messages, settled_epoch
+from tests.browser.test_playground import (
+    epoch,
+    nodes_in_column,
+    sent_messages,
+    settled_epoch,
+    wait_for_nodes,
+)
 
 # Points drawn in two corners of the plane: class 0 bottom left, class 1 top right.
 CLASS_0 = [(-4.0, -4.0), (-3.0, -4.5), (-4.5, -3.0), (-3.5, -2.5), (-2.0, -4.0)]
@@ -283,6 +289,42 @@ def test_a_file_over_the_size_limit_is_refused_in_the_page(watched):
     assert not any('"upload_csv"' in message for message in sent)
 
 
+def test_the_label_choices_are_the_servers_reading_of_the_file(watched):
+    """The page asks the server (POST /api/csv/preview) for the columns: "0x1" is a number to
+    JavaScript but not to the server's reader, so this first row is a header."""
+    page = watched.page
+    asked = []
+    page.on("request", lambda request: asked.append((request.method, request.url)))
+    watched.open()
+    rows = [f"{i % 5},{i % 7},{i % 2}" for i in range(30)]
+    upload(page, "hex.csv", "0x1,0b1,1\n" + "\n".join(rows) + "\n")
+    label = page.get_by_test_id("upload-label")
+    expect(label).to_be_visible()
+    assert label.evaluate("s => [...s.options].map(o => o.text)") == ["0x1", "0b1", "1"]
+    assert ("POST", f"{watched.base_url}/api/csv/preview") in asked
+    run = wait_for_run(page, "run.data_name === 'hex.csv'")
+    assert (run["columns"], run["classes"]) == (["0x1", "0b1"], ["0", "1"])
+
+
+def test_a_file_no_label_choice_can_use_is_named_and_not_sent(watched):
+    page = watched.page
+    sent = sent_messages(page)
+    watched.open()
+    upload(page, "ragged.csv", "a,b,label\n1,2,0\n3,4\n5,6,1\n")
+    error = page.get_by_test_id("error-upload")
+    expect(error).to_have_text("row 3: 2 values, expected 3")
+    label = page.get_by_test_id("upload-label")
+    assert label.evaluate("s => [...s.options].map(o => o.text)") == ["a", "b", "label"]
+    label.select_option(label="a")
+    expect(error).to_have_text("row 3: 2 values, expected 3")
+    assert not any('"upload_csv"' in message for message in sent)
+    # A file whose columns cannot be read offers none.
+    upload(page, "one.csv", "a\n1\n2\n")
+    expect(error).to_have_text("row 1: need at least 2 columns: one or more features and a label")
+    expect(label).to_be_hidden()
+    expect(page.get_by_test_id("dataset-circle")).to_have_attribute("aria-checked", "true")
+
+
 def test_iris_shows_its_samples_on_principal_components(watched):
     page = watched.open("dataset=iris&speed=100&showTest=true")
     run = wait_for_run(page, "run.data_name === 'iris'")
@@ -364,6 +406,7 @@ def test_the_other_real_datasets_render(watched, dataset):
     page = watched.open()
     page.get_by_test_id(f"dataset-{dataset}").click()
     run = wait_for_run(page, f"run.data_name === '{dataset}'")
+    wait_for_nodes(page, 0, run["n_inputs"])  # the graph is drawn with the run's first frame
     assert nodes_in_column(page, 0) == run["n_inputs"] == len(run["columns"])
     page.get_by_test_id("step").click()
     page.wait_for_function("() => window.playground.stats.epoch === 1")

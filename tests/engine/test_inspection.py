@@ -11,7 +11,7 @@ import pytest
 
 from mlp_engine import MLP
 from mlp_engine.costs import COSTS
-from mlp_engine.inspection import gradient_check, json_ready, trace
+from mlp_engine.inspection import gradient_check, trace
 from mlp_engine.operations import Tanh
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"]
@@ -177,21 +177,23 @@ def test_trace_names_the_network():
     assert [entry["activation"] for entry in shown["layers"]] == ["relu", "relu", "softmax"]
 
 
-def test_trace_is_strict_json_when_values_overflow():
-    model = MLP(2, [3, 3], 1, hidden_activation="linear", seed=0)
-    for layer in model.sequential:
-        layer.W[...] = 1e200
+def test_trace_keeps_the_engines_overflow_as_it_is():
+    model, X, Y = network("linear", "mse", "linear")
+    model.theta[: model.n_weights] = 1e200
     with np.errstate(all="ignore"):
-        shown = trace(model, np.ones((2, 2)), np.zeros(2))
-    text = json.dumps(shown, allow_nan=False)
-    assert "null" in text
-    assert shown["layers"][1]["z"] == [None] * 3
+        shown = trace(model, X, Y)
+        model.forward(X)
+    for entry, z in zip(shown["layers"], model.weighted_inputs_cache, strict=True):
+        np.testing.assert_array_equal(entry["z"], z[0])
+    assert not np.isfinite(shown["layers"][-1]["z"]).any()
 
 
-def test_json_ready_replaces_non_finite_values_with_none():
-    assert json_ready(np.array([[1.5, np.inf], [np.nan, -np.inf]])) == [[1.5, None], [None, None]]
-    assert json_ready(np.float32(0.5)) == 0.5
-    assert json_ready(float("nan")) is None
+def test_trace_holds_copies_not_the_models_arrays():
+    model, X, Y = network("tanh", "mse", "linear")
+    shown = trace(model, X, Y)
+    W = model.sequential[0].W.copy()
+    model.sequential[0].W[...] = 0.0
+    np.testing.assert_array_equal(shown["layers"][0]["W"], W)
 
 
 def test_trace_refuses_a_sample_outside_the_batch():

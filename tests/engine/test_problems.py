@@ -11,6 +11,7 @@ import itertools
 
 import numpy as np
 import pytest
+from sklearn.metrics import accuracy_score, r2_score
 
 from mlp_engine import MLP
 from mlp_engine.costs import COSTS
@@ -111,3 +112,15 @@ def test_the_default_pair_scores_with_the_kinds_metric(kind):
     model = train_one_step(kind, problem.cost, problem.output_activation)
     X, y = make_dataset(EXAMPLE_DATASET[kind], 40, 0.0, seed=1, n_classes=N_CLASSES)
     assert set(model.evaluate(X, y)) == {"loss", problem.metric}
+
+
+@pytest.mark.parametrize(("kind", "metric"), [("binary", "accuracy"), ("regression", "r2")])
+def test_a_model_told_its_kinds_metric_scores_by_it_whatever_its_cost(kind, metric):
+    dataset = {"binary": "xor", "regression": "sine"}[kind]
+    X, y = make_dataset(dataset, 60, 0.1, seed=2)
+    model = MLP(X.shape[1], [4], 1, cost="mse", output_activation="sigmoid", seed=2,
+                metric=problem_kind(kind).metric)  # fmt: skip
+    a = model.predict(X)[:, 0]
+    scores = model.evaluate(X, y)
+    expected = accuracy_score(y, a > 0.5) if metric == "accuracy" else r2_score(y, a)
+    assert scores == {"loss": pytest.approx(np.mean((a - y) ** 2)), metric: pytest.approx(expected)}

@@ -1,4 +1,4 @@
-"""Tests of mlp_engine.tabular: CSV reading and its errors, export, real datasets, scaling, PCA."""
+"""Tests of mlp_engine.tabular: CSV reading and its errors, export, real datasets."""
 
 import csv
 import io
@@ -6,9 +6,8 @@ import io
 import numpy as np
 import pytest
 from sklearn import datasets as sk_datasets
-from sklearn.decomposition import PCA
-from sklearn.preprocessing import StandardScaler
 
+from mlp_engine.preparation import principal_components, project, standardize
 from mlp_engine.tabular import (
     CSV_LIMITS,
     FORMULA_STARTS,
@@ -21,10 +20,7 @@ from mlp_engine.tabular import (
     RealDatasetSpec,
     Table,
     load_real,
-    principal_components,
-    project,
     read_csv,
-    standardize,
     to_csv,
 )
 
@@ -615,76 +611,3 @@ def test_real_class_names():
 def test_unknown_real_dataset_lists_the_names():
     with pytest.raises(ValueError, match="unknown real dataset 'mnist'.*breast_cancer"):
         load_real("mnist")
-
-
-# --- standardize ---------------------------------------------------------------------------------
-
-
-def test_standardize_matches_sklearn_standard_scaler_with_constant_columns():
-    rng = np.random.default_rng(2)
-    X = np.column_stack(
-        [rng.normal(5.0, 3.0, 100), np.full(100, 0.1), np.zeros(100), rng.uniform(-1e3, 1e3, 100)]
-    )
-    X_std, mean, scale = standardize(X)
-    scaler = StandardScaler().fit(X)
-    np.testing.assert_allclose(mean, scaler.mean_, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(scale, scaler.scale_, rtol=1e-12)
-    np.testing.assert_allclose(X_std, scaler.transform(X), rtol=1e-10, atol=1e-12)
-    assert scale[1] == scale[2] == 1.0
-    np.testing.assert_allclose(X_std[:, 1:3], 0.0, atol=1e-15)
-
-
-def test_standardize_real_data_matches_sklearn():
-    X = load_real("wine").X
-    np.testing.assert_allclose(standardize(X)[0], StandardScaler().fit_transform(X), atol=1e-12)
-
-
-def test_standardize_rejects_non_tables():
-    with pytest.raises(ValueError, match="shape"):
-        standardize(np.zeros(3))
-    with pytest.raises(ValueError, match="shape"):
-        standardize(np.zeros((0, 2)))
-
-
-# --- PCA -----------------------------------------------------------------------------------------
-
-
-def assert_same_axes_up_to_sign(X, k):
-    components, mean = principal_components(X, k)
-    pca = PCA(n_components=k).fit(X)
-    signs = np.sign(np.sum(components * pca.components_, axis=1))
-    assert np.all(np.abs(signs) == 1)
-    np.testing.assert_allclose(components, signs[:, None] * pca.components_, atol=1e-10)
-    np.testing.assert_allclose(mean, pca.mean_, atol=1e-12)
-    np.testing.assert_allclose(project(X, components, mean), pca.transform(X) * signs, atol=1e-10)
-    # our rule: the largest-magnitude loading of each axis is positive
-    rows = np.arange(k)
-    assert np.all(components[rows, np.argmax(np.abs(components), axis=1)] > 0)
-    np.testing.assert_allclose(components @ components.T, np.eye(k), atol=1e-12)
-
-
-def test_pca_matches_sklearn_on_iris():
-    assert_same_axes_up_to_sign(load_real("iris").X, 2)
-
-
-@pytest.mark.parametrize(("shape", "k"), [((200, 6), 2), ((30, 3), 3), ((5, 10), 2), ((50, 2), 1)])
-def test_pca_matches_sklearn_on_random_data(shape, k):
-    rng = np.random.default_rng(sum(shape))
-    X = rng.normal(size=shape) @ rng.normal(size=(shape[1], shape[1])) + 3.0
-    assert_same_axes_up_to_sign(X, k)
-
-
-def test_project_is_centred_coordinates_along_the_axes():
-    X = np.array([[1.0, 2.0], [3.0, 6.0], [5.0, 10.0]])
-    components, mean = principal_components(X, 1)
-    np.testing.assert_allclose(mean, [3.0, 6.0])
-    np.testing.assert_allclose(components, [[1.0, 2.0]] / np.sqrt(5.0), atol=1e-15)
-    np.testing.assert_allclose(
-        project(X, components, mean)[:, 0], [-np.sqrt(20.0), 0.0, np.sqrt(20.0)]
-    )
-
-
-@pytest.mark.parametrize(("shape", "k"), [((10, 2), 3), ((2, 5), 3), ((10, 3), 0), ((10, 3), 1.5)])
-def test_pca_rejects_k_above_min_n_d(shape, k):
-    with pytest.raises(ValueError, match="k must be"):
-        principal_components(np.ones(shape), k)

@@ -101,10 +101,12 @@ def upload(client: Client, text: str, name: str, label) -> dict:
 
 
 # -- the script: what it may do ------------------------------------------------------------------
-IMPORTS = {"numpy", "mlp_engine", "mlp_engine.datasets", "mlp_engine.tabular"}
+IMPORTS = {
+    "numpy", "mlp_engine", "mlp_engine.datasets", "mlp_engine.preparation", "mlp_engine.tabular"
+}  # fmt: skip
 CALLS = {
     "MLP", "np.array", "make_dataset", "train_test_split", "feature_map", "load_real",
-    "read_csv", "standardize", "model.check_targets", "y.astype", "range", "len",
+    "read_csv", "standardize", "prepare", "model.check_targets", "y.astype", "range", "len",
     "model.train_epoch", "model.loss", "model.evaluate", "print", "replay", "setattr", "getattr",
 }  # fmt: skip
 

@@ -13,8 +13,9 @@ from test_protocol import assert_float32_of, configure, receive, receive_frame, 
 from wire import decode_arrays
 
 import mlp_engine.operations
-from mlp_engine.inspection import gradient_check, trace
+from mlp_engine import MLP
 from server import inspector
+from server.inspector import gradient_check, json_ready, trace
 from server.protocol import TrainConfig, parse_client_message
 from server.run import build_run
 
@@ -353,3 +354,30 @@ def test_parse_client_message_accepts_the_inspectors_messages(message):
 def test_parse_client_message_refuses_malformed_inspector_messages(message, named):
     _, error = parse_client_message(json.dumps(message))
     assert error.code == "invalid_message" and named in error.message
+
+
+# -- the engine's numbers as strict JSON ---------------------------------------------------------
+def test_trace_is_strict_json_when_values_overflow():
+    model = MLP(2, [3, 3], 1, hidden_activation="linear", seed=0)
+    for layer in model.sequential:
+        layer.W[...] = 1e200
+    with np.errstate(all="ignore"):
+        shown = trace(model, np.ones((2, 2)), np.zeros(2))
+    text = json.dumps(shown, allow_nan=False)
+    assert "null" in text
+    assert shown["layers"][1]["z"] == [None] * 3
+
+
+def test_json_ready_replaces_non_finite_values_with_none():
+    assert json_ready(np.array([[1.5, np.inf], [np.nan, -np.inf]])) == [[1.5, None], [None, None]]
+    assert json_ready(np.float32(0.5)) == 0.5
+    assert json_ready(float("nan")) is None
+
+
+def test_a_gradient_check_of_an_overflowing_model_is_strict_json():
+    model = MLP(2, [3], 1, hidden_activation="linear", seed=0)
+    model.sequential[0].W[...] = 1e200
+    with np.errstate(all="ignore"):
+        report = gradient_check(model, np.ones((2, 2)), np.zeros(2))
+    json.dumps(report, allow_nan=False)
+    assert report["worst"] is None and report["passed"] is False
