@@ -41,7 +41,7 @@ class CustomData:
         """Drawn points lie on the input plane, so the input features apply to them."""
         return self.source == "drawn"
 
-    def info(self) -> dict:
+    def info(self) -> protocol.DataInfo:
         """The `data` message that answers the upload or drawing."""
         table = self.table
         return protocol.DataInfo(
@@ -53,7 +53,7 @@ class CustomData:
             target=table.target,
             kind=table.kind,
             classes=list(table.classes),
-        ).model_dump(mode="json")
+        )
 
 
 def csv_data(message: protocol.UploadCsv) -> CustomData:

@@ -198,7 +198,7 @@ def ready_message(run: Run) -> protocol.Ready:
         plane=data.plane,
         layer_sizes=[model.n_x, *model.n_h, model.n_y],
         activations=[spec(layer.activation) for layer in model.sequential],
-        metric="accuracy" if model.is_classifier else "r2",
+        metric=model.metric,
         view=data.view,
         explained_variance=data.explained_variance,
         x_range=data.x_range,

@@ -468,8 +468,7 @@ class TrainingSession:
     def _use_custom(self, custom: CustomData) -> None:
         """Make `custom` the session's data set, and tell the page (a `data` message)."""
         self.custom = custom
-        # `CustomData.info` gives the message's fields (server/data.py builds them).
-        self.outbox.put(protocol.DataInfo.model_validate(custom.info()))
+        self.outbox.put(custom.info())
 
     def _import_model(self, message: protocol.ImportModel) -> None:
         """A new run with the file's weights (and optimiser state) on its config's data."""
@@ -667,7 +666,7 @@ def frame_message(job: FrameJob) -> tuple[dict, bytes]:
     run, probe, layer_space = job.run, job.probe, job.layer_space
     model = run.frame_model
     model.theta[...] = job.theta
-    metric = "accuracy" if model.is_classifier else "r2"
+    metric = model.metric
     arrays, train, test = network_arrays(model, run, probe, layer_space)
     payload = arrays.to_bytes()
     frame = {
