@@ -15,6 +15,8 @@ from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from mlp_engine import kernels
+
 from . import csv_preview, protocol
 from .guard import SESSION_SLOTS_ENV, SessionSlots, TokenBucket, origin_allowed, refusal_reason
 from .scheduler import Scheduler
@@ -292,6 +294,9 @@ def _tell_pages_before_stopping(app: FastAPI) -> None:
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI):
     _tell_pages_before_stopping(app)
+    # Every worker process compiles (or loads from Numba's disk cache) the training loop as it
+    # starts, not when its first student presses play.
+    threading.Thread(target=kernels.warm_up, name="compile-kernels", daemon=True).start()
     yield
 
 

@@ -18,8 +18,6 @@ from dataclasses import fields
 
 import uvicorn
 
-from mlp_engine import kernels
-
 from .guard import LOOPBACK_NAMES, SESSION_SLOTS_ENV, host_allowed
 from .scheduler import available_cores
 from .settings import Settings, env_name
@@ -125,7 +123,6 @@ def main(argv: list[str] | None = None) -> None:
             file=sys.stderr,
             flush=True,
         )
-    threading.Thread(target=kernels.warm_up, name="compile-kernels", daemon=True).start()
     url = f"http://{args.host}:{args.port}/"
     processes = "1 worker process" if args.workers == 1 else f"{args.workers} worker processes"
     print(f"MLP Playground: {url} ({processes})", flush=True)

@@ -72,3 +72,21 @@ def test_two_workers_serve_independent_sessions():
         per_worker = asyncio.run(_train_until_both_workers_serve(ws_url, base_url, pids))
     assert sorted(per_worker) == sorted(pids)
     assert all(n > 0 for n in per_worker.values()), f"sessions per worker: {per_worker}"
+
+
+def test_every_worker_process_warms_the_training_loop_as_it_starts(monkeypatch):
+    """The app's start (run in each worker process) compiles or loads the compiled epoch, so a
+    worker's first student does not wait for it; before, only `mlp-playground`'s own process
+    warmed it, and with --workers N the workers are other processes."""
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from mlp_engine import kernels
+    from server.app import create_app
+    from server.settings import Settings
+
+    warmed = threading.Event()
+    monkeypatch.setattr(kernels, "warm_up", warmed.set)
+    with TestClient(create_app(Settings(allowed_hosts=("testserver",)))):
+        assert warmed.wait(10), "the app started without warming the training loop"
