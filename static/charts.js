@@ -14,12 +14,13 @@
  * a loss that overflowed is "1.74e+272", never 16 digits that push the layout apart.
  */
 
+import { AXIS_LINE, TEST_INK, TRAIN_INK } from "./colors.js";
 import { formatCompact, formatValue } from "./tooltip.js";
 import { elementSize } from "./size.js";
 
 const MAX_DRAWN = 2000;
-const TRAIN_COLOR = "#8c8c8c";
-const TEST_COLOR = "#222";
+const TRAIN_COLOR = TRAIN_INK;
+const TEST_COLOR = TEST_INK;
 
 // One counter for every history, so that a version never repeats when the page swaps one
 // run's history for the next (views redraw when the version they drew changes).
@@ -238,7 +239,7 @@ function draw(element, chart) {
     context.fillText(label, at, MARGIN.t + plotHeight + 4);
     lastRight = at + half;
   }
-  context.strokeStyle = "#c9cfd3";
+  context.strokeStyle = AXIS_LINE;
   context.strokeRect(left + 0.5, MARGIN.t + 0.5, plotWidth, plotHeight);
 
   context.save();

@@ -20,12 +20,22 @@ export const classColor = (k) => [...CLASS_COLORS, ...MORE_CLASS_COLORS][k % 10]
 export const css = ([r, g, b], alpha = 1) =>
   alpha === 1 ? `rgb(${r},${g},${b})` : `rgba(${r},${g},${b},${alpha})`;
 
-/** Give the stylesheet these colours as `--orange`, `--blue` and `--error` on `root`:
- * style.css reads them there and has no copy of its own. */
+/** The test data's ink (the test loss curve, the test points' outline, the fitted line) and the
+ * training loss curve's, which the legends beside them repeat. */
+export const TEST_INK = "#222";
+export const TRAIN_INK = "#8c8c8c";
+/** The plots' axis lines (boundary, loss chart, layer space). */
+export const AXIS_LINE = "#c9cfd3";
+
+/** Give the stylesheet these colours as `--orange`, `--blue`, `--error`, `--test-ink` and
+ * `--train-ink` on `root`: the stylesheets (static/css/) read them there and have no copy of
+ * their own. */
 export function setColorVariables(root = document.documentElement) {
   root.style.setProperty("--orange", css(ORANGE));
   root.style.setProperty("--blue", css(BLUE));
   root.style.setProperty("--error", css(ERROR));
+  root.style.setProperty("--test-ink", TEST_INK);
+  root.style.setProperty("--train-ink", TRAIN_INK);
 }
 
 /** The scale as a Plotly colorscale over [min, max]. */

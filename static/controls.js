@@ -10,13 +10,14 @@
 
 import { errorSlot } from "./errors.js";
 import { element, numberField, selectField, setSelectValue, sliderField } from "./fields.js";
-import { FEATURE_LABELS, paintDatasetIcon, paintFeature, usesX2 } from "./sketches.js";
+import { FEATURE_LABELS, paintDatasetIcon, paintFeature } from "./sketches.js";
 import {
   CUSTOM,
   datasetInfo,
   isPlaneData,
   SPEEDS,
   trainCount,
+  usesX2,
   validCosts,
   validOutputs,
 } from "./state.js";
@@ -297,7 +298,7 @@ function syncDatasets(controls, state, options) {
   }
 }
 
-function syncFeatures(controls, state, info) {
+function syncFeatures(controls, state, info, options) {
   const plane = isPlaneData(info);
   const oneD = plane && info.n_inputs === 1;
   const shape = oneD ? "1d" : "2d";
@@ -309,7 +310,7 @@ function syncFeatures(controls, state, info) {
   for (const button of controls.features) {
     const feature = button.dataset.feature;
     const on = state.features.includes(feature);
-    const needsX2 = oneD && usesX2(feature);
+    const needsX2 = oneD && usesX2(feature, options);
     button.setAttribute("aria-pressed", String(on));
     button.disabled = !plane || needsX2 || (on && state.features.length === 1);
     button.title =
@@ -383,7 +384,7 @@ export function syncControls(controls, state, options, run = null) {
       ? ". Not in the page's link: to share it, use Export data or Export model."
       : "";
   byId("dataset-description").textContent = `${info.description} (${info.kind})${notInLink}`;
-  syncFeatures(controls, state, info);
+  syncFeatures(controls, state, info, options);
 
   for (const field of ["showTest", "discretize", "logScale", "logEpochs"]) {
     controls[field].checked = state[field];

@@ -56,3 +56,53 @@ export function clearFieldErrors(fields = null) {
     slot.closest(".field")?.classList.remove("invalid");
   }
 }
+
+/**
+ * Where a server `error` goes: the first route that claims it, else beside the control of the
+ * field it names (`errorField`) or in the status bar. A route claims an error by its `codes`,
+ * by the client message it answers (`messages`: details[0].loc[0]), or, for the codes any
+ * request can meet (`whileWaiting`: a message too large, an internal failure), while its part
+ * of the page awaits an answer. `data`'s rule is userdata.js's own (`UserData.failed`).
+ */
+export const ERROR_ROUTES = [
+  { to: "resume", codes: ["bad_resume"], whileWaiting: ["message_too_large"] },
+  { to: "data", decidedBy: "destination" },
+  {
+    to: "model",
+    codes: ["bad_model"],
+    messages: ["export", "import_model"],
+    whileWaiting: ["message_too_large"],
+  },
+  { to: "layer_space", codes: ["bad_layer_space"], messages: ["layer_space"] },
+  {
+    to: "inspector",
+    codes: ["gradcheck_too_large"],
+    messages: ["inspect", "gradcheck"],
+    whileWaiting: ["internal"],
+  },
+];
+
+/**
+ * Show `error` where ERROR_ROUTES sends it. `destinations`: route name -> {waiting() (whether
+ * it awaits an answer), show(error)}, `data`'s show(error) saying whether it took the error;
+ * `field`: show(error), for the errors no route claims.
+ */
+export function routeError(error, destinations) {
+  const about = error.details?.[0]?.loc?.[0];
+  for (const route of ERROR_ROUTES) {
+    const destination = destinations[route.to];
+    if (route.decidedBy === "destination") {
+      if (destination.show(error)) return;
+      continue;
+    }
+    const claimed =
+      route.codes.includes(error.code) ||
+      (route.messages ?? []).includes(about) ||
+      ((route.whileWaiting ?? []).includes(error.code) && destination.waiting());
+    if (claimed) {
+      destination.show(error);
+      return;
+    }
+  }
+  destinations.field.show(error);
+}

@@ -13,7 +13,7 @@
 
 import { frameArray } from "./connection.js";
 import { lineImages } from "./forward.js";
-import { classColor, css, scaleColor } from "./colors.js";
+import { AXIS_LINE, classColor, css, scaleColor } from "./colors.js";
 import { elementSize } from "./size.js";
 
 const MARGIN = { l: 38, r: 8, t: 8, b: 32 };
@@ -131,7 +131,7 @@ function drawMessage(context, width, height, text) {
 }
 
 function drawAxes(draw, area, xRange, yRange, labels) {
-  draw.strokeStyle = "#c9cfd3";
+  draw.strokeStyle = AXIS_LINE;
   draw.lineWidth = 1;
   draw.strokeRect(MARGIN.l + 0.5, MARGIN.t + 0.5, area.width, area.height);
   draw.fillStyle = "#6b7378";

@@ -7,6 +7,9 @@
  * the server's `inspection` of one training step beside the graph, which lights up what each
  * stage touches; whatever changes the network meanwhile (a step, a new probe, an edited
  * weight, a new run) asks for a new inspection.
+ *
+ * What the page knows and how each event changes it is pagestate.js's; here each message,
+ * control and key is wired to its transition and to the views that show it.
  */
 
 import { Connection } from "./connection.js";
@@ -14,56 +17,40 @@ import { buildControls, showPlaying, syncControls } from "./controls.js";
 import { describeTrainingPoint, wireKeyboard } from "./keyboard.js";
 import { wireGlossary } from "./glossary.js";
 import { buildLessons, lessonById, withLesson } from "./lessonpanel.js";
-import { hideDivergence, showDivergence, unstableLoss } from "./divergence.js";
-import { clearFieldErrors, errorField, errorText, showFieldError } from "./errors.js";
+import { hideDivergence, showDivergence } from "./divergence.js";
 import {
-  CONFIG_FIELDS,
+  clearFieldErrors,
+  errorField,
+  errorText,
+  routeError,
+  showFieldError,
+} from "./errors.js";
+import {
   CUSTOM,
-  datasetInfo,
-  DEFAULT_SPEED,
   drawingFromLink,
-  effectiveOutput,
-  fitDataset,
   fromHash,
-  LIVE_FIELDS,
   setCustomDataset,
   toHash,
   trainConfig,
-  validOutputs,
 } from "./state.js";
-import { LossHistory, renderLossChart, renderReadouts } from "./charts.js";
+import { PageState } from "./pagestate.js";
+import { enableTab, selectTab, tabDisabled, wireTabs } from "./outputtabs.js";
+import { renderLossChart, renderReadouts } from "./charts.js";
 import { renderConfusion } from "./confusion.js";
-import { renderCompare, RunLog } from "./compare.js";
+import { renderCompare } from "./compare.js";
 import { lossHistoryCsv, saveCanvasPng, saveFile, wireModelFiles } from "./exports.js";
 import { NETWORK_LEGEND, renderNetwork } from "./network.js";
 import { renderDeltas } from "./deltas.js";
 import { boundaryPicture, renderBoundary } from "./boundary.js";
-import { renderGradcheck, renderInspector, STAGES, stageHighlight } from "./inspector.js";
+import { renderGradcheck, renderInspector } from "./inspector.js";
 import { fitSelection, renderLayerSpace } from "./layerspace.js";
-import { planePicturesComputing, planePicturesReady, preparePlanePictures } from "./forward.js";
-import { usesX2 } from "./sketches.js";
 import { onResize } from "./size.js";
 import { setColorVariables } from "./colors.js";
 import { linkedDrawingEntry, UserData } from "./userdata.js";
-import { historyRows, KeptRun, lossHistory } from "./resume.js";
+import { KeptRun } from "./resume.js";
 
 const RENDER_SAMPLES = 600;
 const RATE_INTERVAL_MS = 1000;
-// Frames waiting to be drawn, one per animation frame. Frames arrive about 30 times a second
-// but not evenly (each takes the server a varying time to build), so two can land in one
-// 16 ms display refresh; keeping the second for the next refresh shows every frame, 16 ms
-// late at worst, where drawing only the newest dropped about one in eight. A third waits while
-// the worker computes the pictures of the first two (forward.js's MAX_IN_FLIGHT): on a busy
-// machine its answers can take longer than a frame's interval.
-const FRAME_QUEUE = 3;
-const ERROR_FIELDS = [...CONFIG_FIELDS, "speed"];
-// The output column's tabs: tab name -> the view's name in stats.viewMs.
-const TAB_VIEWS = {
-  boundary: "boundary",
-  "layer-space": "layerSpace",
-  confusion: "confusion",
-  compare: "compare",
-};
 
 const stats = {
   framesReceived: 0,
@@ -103,40 +90,17 @@ async function start() {
   const { state, ignored } = fromHash(withLesson(window.location.hash), linkOptions);
   if (!drawing) state.drawn = ""; // a link form that did not decode
   const linkedDataset = new URLSearchParams(window.location.hash.slice(1)).get("dataset");
-  const page = {
-    options,
-    state,
-    run: null,
-    frame: null, // the newest frame received
-    queued: [], // frames received but not drawn yet, oldest first (see animate)
-    drawn: null,
-    redraw: false,
-    hover: null,
-    running: false,
-    awaitingStatus: false,
-    history: new LossHistory(),
-    runs: new RunLog(), // this session's runs, for the compare tab; holds each run's history
-    importing: null, // the file whose import_model was sent: its `ready` brings the config to show
-    confusionSplit: "test",
-    writtenHash: "",
-    pacedSpeed: state.speed ?? DEFAULT_SPEED, // the speed the fast-forward button goes back to
-    pendingProbe: null, // the probe asked for (a click, N or P) until a frame shows it
-    diverged: false, // the run stopped on a divergence (status "diverged")
-    unstableSeen: false, // this run's loss was found oscillating above its start (shown once)
-    restarting: false, // the server said it stops: the run is kept, and resumes on reconnecting
-    openOnReady: lessonById(state.lesson)?.open ?? null, // a lesson's view, once its run is ready
-    outputTab: "boundary",
-    layerSpace: null,
-    inspect: {
-      active: false,
-      stage: 1,
-      inspection: null,
-      pending: false,
-      gradcheck: null,
-      gradcheckPending: false,
-      focus: null,
-      highlight: null,
-    },
+  const page = new PageState(options, state, lessonById(state.lesson)?.open ?? null);
+  const configFields = options.config_fields;
+  /**
+   * The output column's tabs, the one list of them: name (the button is `tab-<name>`) -> the
+   * panel it shows, the view's name in stats.viewMs, and how the view draws a frame.
+   */
+  const outputTabs = {
+    boundary: { panel: "boundary-panel", view: "boundary", draw: drawBoundary },
+    "layer-space": { panel: "layer-space", view: "layerSpace", draw: drawLayerSpace },
+    confusion: { panel: "confusion-matrix", view: "confusion", draw: drawConfusion },
+    compare: { panel: "compare-runs", view: "compare", draw: drawCompare },
   };
   const { inspect } = page;
   window.playground.state = state;
@@ -172,61 +136,15 @@ async function start() {
     if (reconfigure) configure();
   }
 
-  /**
-   * Make a run's config (`ready.config`: output and cost filled in) the page's state; false,
-   * and nothing changed, if the page has no entry for its data set (custom data the server
-   * did not describe with a `data` message).
-   */
-  function adoptConfig(config, kind) {
-    if (!options.datasets.some((d) => d.name === config.dataset)) return false;
-    for (const field of CONFIG_FIELDS) state[field] = structuredClone(config[field]);
-    const [output, cost] = options.output_defaults[kind];
-    // A run of custom data may come back to other custom data, of another kind: its defaults.
-    const otherKind = datasetInfo(state, options).kind !== kind;
-    if (otherKind || (state.output_activation === output && state.cost === cost)) {
-      state.output_activation = null;
-      state.cost = null;
-    }
-    fitDataset(state, options);
-    return true;
-  }
-
   /** Train a run of the compare tab again: its config, as a copied link would bring it. */
   function restoreRun(run) {
-    if (adoptConfig(run.config, run.ready.kind)) {
+    if (page.adoptConfig(run.config, run.ready.kind)) {
       stateChanged({ reconfigure: true, resets: run.ready.resets });
     } else setStatus(`Run ${run.number}'s data set (${run.ready.data_name}) is not in this page`, "error");
   }
 
-  /** Keep output activation and cost a valid pair after either changes. */
-  function fixOutputPairing() {
-    const valid = validOutputs(state, options);
-    if (valid.length > 0 && !valid.includes(effectiveOutput(state, options).output)) {
-      state.output_activation = valid[0];
-    }
-  }
-
-  /** Choose dataset `name`; `customEntry`: the user's data set, new from the server. */
-  function selectDataset(name, customEntry = null) {
-    const before = datasetInfo(state, options);
-    if (customEntry) setCustomDataset(options, customEntry);
-    state.dataset = name;
-    const after = datasetInfo(state, options);
-    if (after.kind !== before.kind) {
-      state.output_activation = null;
-      state.cost = null;
-    }
-    fitDataset(state, options);
-    if (after.n_inputs === 2 && before.n_inputs === 1 && !state.features.some(usesX2)) {
-      state.features = [...state.features, "x2"];
-    }
-  }
-
   function updateHighlight() {
-    inspect.highlight =
-      inspect.active && inspect.inspection
-        ? stageHighlight(inspect.inspection, inspect.stage, inspect.focus)
-        : null;
+    inspect.updateHighlight();
     page.redraw = true;
   }
 
@@ -248,9 +166,7 @@ async function start() {
   /** Ask for an inspection of the network as it is now (the last gradient check is void). */
   function requestInspection() {
     if (!inspect.active) return;
-    inspect.gradcheck = null;
-    inspect.gradcheckPending = false;
-    inspect.pending = send({ type: "inspect" });
+    inspect.requested(send({ type: "inspect" }));
     clearFieldErrors(["inspector"]);
   }
 
@@ -262,8 +178,7 @@ async function start() {
     byId("inspector").hidden = !on;
     document.querySelector(".columns").classList.toggle("inspecting", on);
     if (on) {
-      page.awaitingStatus = page.running; // the server says "paused" if it was training
-      page.running = false;
+      page.pausedForInspection();
       showPlaying(false);
       requestInspection();
     }
@@ -271,7 +186,7 @@ async function start() {
   }
 
   function showStage(stage) {
-    inspect.stage = Math.max(1, Math.min(STAGES.length, stage));
+    inspect.showStage(stage);
     showInspector();
     checkLesson();
   }
@@ -301,18 +216,7 @@ async function start() {
 
   function showOutputTab(tab) {
     page.outputTab = tab;
-    for (const [id, name] of [
-      ["tab-boundary", "boundary"],
-      ["tab-layer-space", "layer-space"],
-      ["tab-confusion", "confusion"],
-      ["tab-compare", "compare"],
-    ]) {
-      byId(id).setAttribute("aria-selected", String(tab === name));
-    }
-    byId("boundary-panel").hidden = tab !== "boundary";
-    byId("layer-space").hidden = tab !== "layer-space";
-    byId("confusion-matrix").hidden = tab !== "confusion";
-    byId("compare-runs").hidden = tab !== "compare";
+    selectTab(outputTabs, tab);
     if (!page.run) return;
     if (tab === "layer-space") sendLayerSpace(fitSelection(page.layerSpace, page.run));
     else send({ type: "layer_space", layer: null });
@@ -322,9 +226,7 @@ async function start() {
   /** Make the training point `delta` after the probe the probe, and say which it is. */
   function probeBy(delta) {
     if (!page.run || !page.frame) return;
-    const count = page.run.train.y.length;
-    const from = page.pendingProbe ?? page.frame.probe;
-    const index = (((from + delta) % count) + count) % count;
+    const index = page.probeAfter(delta);
     clearFieldErrors(["probe"]);
     if (!send({ type: "probe", index })) return;
     page.pendingProbe = index;
@@ -332,72 +234,37 @@ async function start() {
     byId("probe-announcement").textContent = describeTrainingPoint(page.run, index);
   }
 
-  /** Enable an output tab, or disable it with a title that says why (`reason`). */
-  function enableTab(tab, enabled, reason) {
-    const button = byId(`tab-${tab}`);
-    button.dataset.title ??= button.title;
-    button.disabled = !enabled;
-    button.title = enabled ? button.dataset.title : `${button.textContent.trim()}: ${reason}`;
-  }
-
   const actions = {
     change(field, value) {
-      if (LIVE_FIELDS.includes(field)) {
-        state[field] = value;
-        if (field === "speed" && value !== null) page.pacedSpeed = value;
-        page.runs.changeLive(field, value);
+      const kind = page.change(field, value);
+      if (kind === "live") {
         clearFieldErrors([field]);
         send({ type: "set", [field]: value });
-        stateChanged({ reconfigure: false });
-        return;
       }
-      if (!CONFIG_FIELDS.includes(field)) {
-        state[field] = value;
-        stateChanged({ reconfigure: false });
-        return;
-      }
-      if (field === "dataset") {
-        selectDataset(value);
-        byId("link-notice").hidden = true;
-      } else {
-        state[field] = value;
-      }
-      if (field === "cost" || field === "output_activation") fixOutputPairing();
-      stateChanged({ reconfigure: true });
+      if (field === "dataset") byId("link-notice").hidden = true;
+      stateChanged({ reconfigure: kind === "config" });
     },
     toggleFeature(feature) {
-      const on = state.features.includes(feature);
-      if (on && state.features.length === 1) return;
-      state.features = on
-        ? state.features.filter((f) => f !== feature)
-        : options.features.filter((f) => f === feature || state.features.includes(f));
-      stateChanged({ reconfigure: true });
+      if (page.toggleFeature(feature)) stateChanged({ reconfigure: true });
     },
     addLayer() {
-      if (state.hidden_layers.length >= options.limits.hidden_layers[1]) return;
-      state.hidden_layers = [...state.hidden_layers, state.hidden_layers.at(-1) ?? 4];
-      stateChanged({ reconfigure: true });
+      if (page.addLayer()) stateChanged({ reconfigure: true });
     },
     removeLayer() {
-      if (state.hidden_layers.length <= options.limits.hidden_layers[0]) return;
-      state.hidden_layers = state.hidden_layers.slice(0, -1);
-      stateChanged({ reconfigure: true });
+      if (page.removeLayer()) stateChanged({ reconfigure: true });
     },
     resizeLayer(i, change) {
-      const [low, high] = options.limits.neurons;
-      const width = Math.min(high, Math.max(low, state.hidden_layers[i] + change));
-      state.hidden_layers = state.hidden_layers.map((n, j) => (j === i ? width : n));
+      page.resizeLayer(i, change);
       stateChanged({ reconfigure: true });
     },
     regenerate() {
       actions.change("seed", Math.floor(Math.random() * 100000));
     },
     playPause() {
-      page.running = !page.running;
-      if (page.running) setInspecting(false);
-      showPlaying(page.running);
-      // Frames already on their way still carry the old state; the `status` answer settles it.
-      page.awaitingStatus = send({ type: page.running ? "play" : "pause" });
+      const running = !page.running;
+      if (running) setInspecting(false);
+      showPlaying(running);
+      page.playPressed(running, send({ type: running ? "play" : "pause" }));
     },
     step() {
       send({ type: "step", epochs: 1 });
@@ -411,7 +278,7 @@ async function start() {
     },
     useCustomData(entry, choose) {
       if (!choose) setCustomDataset(options, entry);
-      else selectDataset(CUSTOM, entry);
+      else page.selectDataset(CUSTOM, entry);
       stateChanged({ reconfigure: choose });
     },
   };
@@ -451,36 +318,18 @@ async function start() {
     },
     ready(message) {
       const resumed = kept.resumedBy(message);
-      const sameRun = resumed && page.run?.run === message.run && page.runs.current;
-      page.run = message;
+      page.startRun(message, kept, resumed);
       window.playground.run = message;
       state.resets = message.resets; // a Reset's run: the link opens these weights too
       writeHash();
       userData.ready(message);
-      page.frame = null;
-      page.queued = [];
-      page.drawn = null;
-      page.hover = null;
-      page.pendingProbe = null;
-      page.awaitingStatus = false;
-      if (sameRun) {
-        // The run goes on in this page's compare tab, its curve cut back to the kept epoch.
-        const { current } = page.runs;
-        current.history = lossHistory(historyRows(page.history, kept.state.epoch, Infinity));
-        current.ready = message;
-        page.runs.version += 1;
-        page.history = current.history;
-      } else {
-        page.history = page.runs.start(message);
-        if (resumed) page.history = page.runs.current.history = lossHistory(kept.storedHistory);
-      }
       window.playground.resumed = resumed ? { run: message.run, epoch: kept.state.epoch } : null;
       if (resumed) send({ type: "set", speed: state.speed });
-      clearFieldErrors([...CONFIG_FIELDS, "model"]);
+      clearFieldErrors([...configFields, "model"]);
       if (page.importing || resumed) {
         // A file trained on its own data sent them first (a `data` message): custom is known.
         page.importing = null;
-        adoptConfig(message.config, message.kind);
+        page.adoptConfig(message.config, message.kind);
         stateChanged({ reconfigure: false });
       }
       syncControls(controls, state, options, message); // the data's real sizes
@@ -489,50 +338,29 @@ async function start() {
       byId("discretize").closest("label").hidden = message.view !== "plane";
       enableTab("confusion", message.kind !== "regression", "needs a classification problem");
       enableTab("layer-space", message.view !== "pca", "needs data with one or two inputs");
-      if (byId(`tab-${page.outputTab}`).disabled) showOutputTab("boundary");
+      if (tabDisabled(page.outputTab)) showOutputTab("boundary");
       else if (page.outputTab === "layer-space") sendLayerSpace(fitSelection(page.layerSpace, message));
-      inspect.inspection = null;
       requestInspection();
       showInspector();
       hideDivergence();
-      page.diverged = false;
-      page.unstableSeen = false;
       if (page.openOnReady) openLessonView(page.openOnReady);
       page.openOnReady = null;
       setStatus(`Run ${message.run}: ${message.config.dataset}, layers ${message.layer_sizes.join("-")}`);
     },
     frame(frame) {
-      if (!page.run || frame.run !== page.run.run) return;
+      if (!page.receive(frame)) return;
       stats.framesReceived += 1;
       stats.epoch = frame.epoch;
-      page.history.append(frame);
-      page.runs.update(frame);
-      if (!page.unstableSeen && !page.diverged) {
-        const unstable = unstableLoss(page.history);
-        if (unstable) {
-          page.unstableSeen = true;
-          showDivergence("", state, options, divergenceActions, unstable);
-        }
-      }
-      page.frame = frame;
-      if (frame.probe === page.pendingProbe) page.pendingProbe = null;
-      page.queued.push(frame);
-      if (page.queued.length > FRAME_QUEUE) dropQueuedFrame();
-      preparePlanePictures(frame, page.run);
-      const shown = inspect.inspection;
-      if (inspect.active && !inspect.pending && shown && frame.epoch > shown.epoch) requestInspection();
-      if (!page.awaitingStatus) {
-        page.running = frame.state === "running";
-        showPlaying(page.running);
-      }
+      const unstable = page.newlyUnstable();
+      if (unstable) showDivergence("", state, options, divergenceActions, unstable);
+      if (inspect.outdatedBy(frame)) requestInspection();
+      if (!page.awaitingStatus) showPlaying(page.running);
     },
     status(message) {
-      page.awaitingStatus = false;
-      page.running = message.state === "running";
+      page.statusReceived(message);
       showPlaying(page.running);
       setStatus(message.message, message.state === "diverged" ? "error" : "info");
       if (message.state === "diverged") {
-        page.diverged = true;
         showDivergence(message.message, state, options, divergenceActions);
         checkLesson();
       }
@@ -556,42 +384,50 @@ async function start() {
       userData.received(message);
     },
     error(error) {
-      if (error.code === "bad_resume" || (kept.pending && error.code === "message_too_large")) {
+      routeError(error, errorDestinations);
+    },
+  };
+
+  /** Where each kind of server error is shown (errors.js's ERROR_ROUTES names them). */
+  const errorDestinations = {
+    resume: {
+      waiting: () => kept.pending,
+      show(error) {
         kept.refuse();
         showResumeRefused(error.message);
         startAfresh();
-        return;
-      }
-      if (userData.failed(error)) return;
-      const about = error.details?.[0]?.loc?.[0];
-      const importFailed = page.importing && error.code === "message_too_large";
-      if (error.code === "bad_model" || ["export", "import_model"].includes(about) || importFailed) {
+      },
+    },
+    data: { show: (error) => userData.failed(error) },
+    model: {
+      waiting: () => Boolean(page.importing),
+      show(error) {
         const file = page.importing ? `${page.importing}: ` : "";
         page.importing = null;
         showFieldError("model", `${file}${errorText(error, null)}`);
-        return;
-      }
-      if (error.code === "bad_layer_space" || about === "layer_space") {
+      },
+    },
+    layer_space: {
+      show(error) {
         showFieldError("layer_space", errorText(error, null));
-        return;
-      }
-      const waiting = inspect.pending || inspect.gradcheckPending;
-      if (
-        error.code === "gradcheck_too_large" ||
-        ["inspect", "gradcheck"].includes(about) ||
-        (waiting && error.code === "internal")
-      ) {
-        inspect.pending = false;
-        inspect.gradcheckPending = false;
+      },
+    },
+    inspector: {
+      waiting: () => inspect.waiting,
+      show(error) {
+        inspect.failed();
         showInspector();
         showFieldError("inspector", errorText(error, null));
-        return;
-      }
-      const field = errorField(error, ERROR_FIELDS);
-      if (CONFIG_FIELDS.includes(field)) clearFieldErrors(CONFIG_FIELDS);
-      const text =
-        field === "weight" ? `Could not set the weight: ${error.message}` : errorText(error, field);
-      if (!(field && showFieldError(field, text))) setStatus(text, "error");
+      },
+    },
+    field: {
+      show(error) {
+        const field = errorField(error, [...configFields, "speed"]);
+        if (configFields.includes(field)) clearFieldErrors(configFields);
+        const text =
+          field === "weight" ? `Could not set the weight: ${error.message}` : errorText(error, field);
+        if (!(field && showFieldError(field, text))) setStatus(text, "error");
+      },
     },
   };
 
@@ -689,10 +525,7 @@ async function start() {
     clearFieldErrors(["inspector"]);
     showInspector();
   });
-  byId("tab-boundary").addEventListener("click", () => showOutputTab("boundary"));
-  byId("tab-layer-space").addEventListener("click", () => showOutputTab("layer-space"));
-  byId("tab-confusion").addEventListener("click", () => showOutputTab("confusion"));
-  byId("tab-compare").addEventListener("click", () => showOutputTab("compare"));
+  wireTabs(outputTabs, showOutputTab);
 
   const fileStem = () => `mlp-${page.run?.config.dataset ?? state.dataset}-run${page.run?.run ?? 0}`;
   const NOT_CONNECTED = "Not connected to the server: try again once it is.";
@@ -753,16 +586,51 @@ async function start() {
   const views = {
     network: byId("network"),
     deltas: byId("deltas"),
-    boundary: byId("decision-boundary"),
-    layerSpace: byId("layer-space"),
-    confusion: byId("confusion-matrix"),
-    compare: byId("compare-runs"),
     loss: byId("loss-chart"),
     networkLegend: byId("network-legend"),
-    title: byId("boundary-title"),
-    readout: byId("boundary-readout"),
-    boundaryLegend: byId("boundary-legend"),
   };
+
+  function drawBoundary(frame, run) {
+    renderBoundary(byId("decision-boundary"), frame, {
+      run,
+      showTest: state.showTest,
+      discretize: state.discretize,
+      hover: page.hover,
+      draw: userData.boundaryContext(),
+      title: byId("boundary-title"),
+      readout: byId("boundary-readout"),
+      legend: byId("boundary-legend"),
+      onProbe(index) {
+        clearFieldErrors(["probe"]);
+        if (send({ type: "probe", index })) page.pendingProbe = index;
+        requestInspection();
+      },
+    });
+  }
+
+  function drawLayerSpace(frame, run) {
+    renderLayerSpace(byId("layer-space"), frame, {
+      run,
+      selection: page.layerSpace,
+      probe: frame.probe,
+      onSelect: sendLayerSpace,
+    });
+  }
+
+  function drawConfusion(frame, run) {
+    renderConfusion(byId("confusion-matrix"), frame, {
+      run,
+      split: page.confusionSplit,
+      onSplit(split) {
+        page.confusionSplit = split;
+        page.redraw = true;
+      },
+    });
+  }
+
+  function drawCompare() {
+    renderCompare(byId("compare-runs"), page.runs, { logScale: state.logScale, onRestore: restoreRun });
+  }
 
   /** Run one view, adding its duration to stats.viewMs[name]. */
   function timed(name, draw) {
@@ -797,52 +665,11 @@ async function start() {
         onLogScale: (on) => actions.change("logDeltas", on),
       }),
     );
-    for (const name of Object.values(TAB_VIEWS)) {
-      if (name !== TAB_VIEWS[page.outputTab]) delete stats.viewMs[name];
+    const tab = outputTabs[page.outputTab];
+    for (const { view } of Object.values(outputTabs)) {
+      if (view !== tab.view) delete stats.viewMs[view];
     }
-    if (page.outputTab === "confusion") {
-      timed("confusion", () =>
-        renderConfusion(views.confusion, frame, {
-          run,
-          split: page.confusionSplit,
-          onSplit(split) {
-            page.confusionSplit = split;
-            page.redraw = true;
-          },
-        }),
-      );
-    } else if (page.outputTab === "compare") {
-      timed("compare", () =>
-        renderCompare(views.compare, page.runs, { logScale: state.logScale, onRestore: restoreRun }),
-      );
-    } else if (page.outputTab === "layer-space") {
-      timed("layerSpace", () =>
-        renderLayerSpace(views.layerSpace, frame, {
-          run,
-          selection: page.layerSpace,
-          probe: frame.probe,
-          onSelect: sendLayerSpace,
-        }),
-      );
-    } else {
-      timed("boundary", () =>
-        renderBoundary(views.boundary, frame, {
-          run,
-          showTest: state.showTest,
-          discretize: state.discretize,
-          hover: page.hover,
-          draw: userData.boundaryContext(),
-          title: views.title,
-          readout: views.readout,
-          legend: views.boundaryLegend,
-          onProbe(index) {
-            clearFieldErrors(["probe"]);
-            if (send({ type: "probe", index })) page.pendingProbe = index;
-            requestInspection();
-          },
-        }),
-      );
-    }
+    timed(tab.view, () => tab.draw(frame, run));
     checkLesson();
     timed("loss", () =>
       renderLossChart(views.loss, page.history, { logScale: state.logScale, logEpochs: state.logEpochs }),
@@ -853,33 +680,13 @@ async function start() {
     }
   }
 
-  /** One frame fewer waiting: the oldest whose pictures are neither computed nor being
-   * computed, so that no work is thrown away when the worker is slower than the frames come;
-   * else the oldest. */
-  function dropQueuedFrame() {
-    const unstarted = page.queued.findIndex(
-      (frame) => !planePicturesComputing(frame) && !planePicturesReady(frame, page.run),
-    );
-    page.queued.splice(Math.max(unstarted, 0), 1);
-  }
-
-  /** The frame to draw now: the oldest queued once its pictures are computed (frames are
-   * drawn in order, never without their pictures), else the drawn one again if asked. */
-  function nextFrame() {
-    const [oldest] = page.queued;
-    if (!oldest) return page.redraw ? page.drawn : null;
-    page.queued.forEach((frame) => preparePlanePictures(frame, page.run));
-    return planePicturesReady(oldest, page.run) ? page.queued.shift() : null;
-  }
-
   function animate() {
     requestAnimationFrame(animate);
-    const frame = nextFrame();
+    const frame = page.nextFrame();
     if (!frame) return;
     const started = performance.now();
     render(frame);
-    page.drawn = frame;
-    page.redraw = false;
+    page.markDrawn(frame);
     stats.drawnEpoch = frame.epoch;
     stats.lastRenderMs = performance.now() - started;
     stats.framesRendered += 1;

@@ -45,8 +45,6 @@ export const FEATURE_LABELS = {
   "sin x2": "sin(x₂)",
 };
 
-export const usesX2 = (feature) => feature.includes("x2");
-
 /**
  * Whether a run (its `ready` message) takes points of the plane through the input features
  * (generated and drawn data) rather than the data's own columns (real and uploaded data).

@@ -1,7 +1,7 @@
 /**
  * The playground's whole configuration in one object, and its URL-hash form.
  *
- * The object holds the run's TrainConfig fields (named as in server/protocol.py), the
+ * The object holds the run's TrainConfig fields (`options.config_fields`, the wire model's), the
  * session's speed and the display toggles. `toHash` writes every field, so a copied link
  * restores the page exactly; `fromHash` starts from the defaults and keeps only the values it
  * can read, listing the keys it had to ignore.
@@ -19,28 +19,14 @@ export const SPEEDS = [1, 5, 10, 20, 30, 60, 100, 500, null];
  */
 export const DEFAULT_SPEED = 20;
 
-/** TrainConfig fields whose change needs a new run (`configure`). */
-export const CONFIG_FIELDS = [
-  "dataset",
-  "n_samples",
-  "noise",
-  "train_fraction",
-  "seed",
-  "n_classes",
-  "features",
-  "hidden_layers",
-  "activation",
-  "output_activation",
-  "cost",
-  "learning_rate",
-  "batch_size",
-  "optimizer",
-  "regularization",
-  "regularization_rate",
-];
+/** Whether `field` is a TrainConfig field (`options.config_fields`): changing it needs a new run. */
+export const isConfigField = (field, options) => options.config_fields.includes(field);
 
-/** Fields the server changes live (`set`), without a reset. */
-export const LIVE_FIELDS = ["learning_rate", "regularization_rate", "speed"];
+/** Whether the server changes `field` live (`set`, `options.live_fields`), without a reset. */
+export const isLiveField = (field, options) => options.live_fields.includes(field);
+
+/** Whether `feature` is built on x2, which a one-input data set lacks (`options.uses_x2`). */
+export const usesX2 = (feature, options) => options.uses_x2.includes(feature);
 
 const number = { read: (text) => (text.trim() === "" ? NaN : Number(text)), write: String };
 const integer = { read: (text) => (/^-?\d+$/.test(text) ? Number(text) : NaN), write: String };
@@ -198,7 +184,7 @@ export const trainCount = (trainFraction, n) => roundHalfEven(trainFraction * n)
 export function fitDataset(state, options) {
   const info = datasetInfo(state, options);
   if (info.n_inputs !== 1 || !isPlaneData(info)) return;
-  state.features = state.features.filter((f) => !f.includes("x2"));
+  state.features = state.features.filter((f) => !usesX2(f, options));
   if (state.features.length === 0) state.features = ["x1"];
 }
 
@@ -236,7 +222,9 @@ export function fromHash(hash, options) {
  * chosen comes back as the drawing grows.
  */
 export function trainConfig(state, options) {
-  const config = Object.fromEntries(CONFIG_FIELDS.map((field) => [field, structuredClone(state[field])]));
+  const config = Object.fromEntries(
+    options.config_fields.map((field) => [field, structuredClone(state[field])]),
+  );
   const { n_samples: n } = datasetInfo(state, options);
   if (n) config.batch_size = Math.max(1, Math.min(config.batch_size, trainCount(config.train_fraction, n)));
   return config;

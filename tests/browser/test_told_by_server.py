@@ -89,3 +89,36 @@ def test_the_sliders_run_over_the_servers_limits(watched):
     assert slider_ends(other, "train-fraction") == ("20", "80")
     assert slider_ends(other, "noise") == ("0", "30")
     other.close()
+
+
+def serving(page, change):
+    """Serve the page `/api/options` as `change(options)` leaves them."""
+
+    def changed(route):
+        options = route.fetch().json()
+        change(options)
+        route.fulfill(json=options)
+
+    page.route("**/api/options", changed)
+
+
+def test_the_features_a_line_cannot_build_are_the_servers(watched):
+    """A one-input data set disables exactly the features `uses_x2` names, whatever their
+    names look like (here the server says x1*x2 needs no x2)."""
+    serving(watched.page, lambda options: options["uses_x2"].remove("x1*x2"))
+    page = watched.open("dataset=sine")
+    expect(page.get_by_test_id("feature-x2")).to_be_disabled()
+    expect(page.get_by_test_id("feature-x2sq")).to_be_disabled()
+    expect(page.get_by_test_id("feature-x1x2")).to_be_enabled()
+
+
+def test_a_field_the_server_does_not_change_live_starts_a_new_run(watched):
+    """`live_fields` decides between `set` and a new run: without learning_rate in it, a new
+    learning rate is a new run (`configure`), as any other TrainConfig field."""
+    serving(watched.page, lambda options: options["live_fields"].remove("learning_rate"))
+    page = watched.open()
+    first = wait_for_run(page, "true")["run"]
+    rates = page.get_by_test_id("learning-rate")
+    chosen = rates.evaluate("select => select.selectedIndex")
+    rates.select_option(index=0 if chosen else 1)
+    wait_for_run(page, f"run.run > {first}")
