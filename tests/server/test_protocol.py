@@ -334,16 +334,9 @@ def test_parse_client_message_reports_details_with_locations():
 
 @pytest.mark.parametrize(
     "message",
-    [
-        {"type": "configure", "config": {"dataset": "xor", "hidden_layers": [4, 2]}},
-        {"type": "configure"},
-        {"type": "play"},
-        {"type": "pause"},
-        {"type": "step", "epochs": 10},
-        {"type": "reset"},
-        {"type": "set", "learning_rate": 0.1, "speed": None},
-        {"type": "probe", "index": 17},
-    ],
+    # docs/protocol.md's example of every client message, and a configure with no config
+    [*protocol_docs.CLIENT_EXAMPLES, {"type": "configure"}],
+    ids=lambda message: message["type"],
 )
 def test_parse_client_message_accepts_valid_messages(message):
     parsed, error = parse_client_message(json.dumps(message))
