@@ -17,6 +17,14 @@ are timed against a loaded server. One second after the last session opened, a w
 `--seconds` gives each session's bytes/s on the socket, frames/s and epochs/s (frames'
 epoch counters); every session's handshake (connect to open) is timed as it opens.
 
+The students' browsers would run elsewhere; here one client process stands in for all of them
+on the server's own cores, so it does what a page's connection does and no more: it takes
+every byte off the socket and inflates every message, reading a frame's epoch from the head
+of its JSON, on uvloop (a browser's networking is native code too). The `client cores` column
+is the CPU it took in the window, taken from the server's. After the table, for each tree and
+worker count measured with one session and more, all sessions' epochs/s together against one
+session's times the cores (the issue's "60% of one session's epochs/s times the cores").
+
 **Churn** (`--churn`, what CI checks through tests/server/test_load.py): the sessions open at
 once and a quarter of them vanish at random moments (the TCP connection aborted, without a
 close handshake: a tab that crashed, sometimes mid-frame) and reconnect with a new session;
@@ -40,6 +48,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import uvloop
 from websockets.asyncio.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout's server
@@ -270,7 +279,8 @@ def _sessions_per_worker(ws_url: str, tries: int = 30) -> dict[int, int]:
     return seen
 
 
-async def _capacity(ws_url: str, sessions: int, seconds: float) -> tuple[dict, list[dict]]:
+async def _capacity(ws_url: str, sessions: int, seconds: float) -> tuple[dict, float, list[dict]]:
+    """{pid: sessions}, the client's CPU (cores) in the window, and each session's figures."""
     n_training = sessions if sessions < MIXED_FROM else sessions // 2
     students = [Student(trains=i < n_training) for i in range(sessions)]
     readers = []
@@ -290,24 +300,30 @@ async def _capacity(ws_url: str, sessions: int, seconds: float) -> tuple[dict, l
             readers.append(asyncio.create_task(_read_all(student)))
         await asyncio.sleep(SETTLE_SECONDS)
         began, first = time.perf_counter(), [student.snapshot() for student in students]
+        client_began = time.process_time()
         per_worker = await asyncio.to_thread(_sessions_per_worker, ws_url)
         await asyncio.sleep(seconds - (time.perf_counter() - began))
         ended, last = time.perf_counter(), [student.snapshot() for student in students]
+        client_seconds = time.process_time() - client_began
     finally:
         for reader in readers:
             reader.cancel()
         await asyncio.gather(*(s.websocket.close() for s in students if s.websocket))
     elapsed = ended - began
-    return per_worker, [
-        {
-            "trains": student.trains,
-            "handshake_s": student.handshake_seconds,
-            "frames_per_s": (b[0] - a[0]) / elapsed,
-            "epochs_per_s": (b[1] - a[1]) / elapsed,
-            "bytes_per_s": (b[2] - a[2]) / elapsed,
-        }
-        for student, a, b in zip(students, first, last, strict=True)
-    ]
+    return (
+        per_worker,
+        client_seconds / elapsed,
+        [
+            {
+                "trains": student.trains,
+                "handshake_s": student.handshake_seconds,
+                "frames_per_s": (b[0] - a[0]) / elapsed,
+                "epochs_per_s": (b[1] - a[1]) / elapsed,
+                "bytes_per_s": (b[2] - a[2]) / elapsed,
+            }
+            for student, a, b in zip(students, first, last, strict=True)
+        ],
+    )
 
 
 def capacity(root: Path, workers: int, sessions: int, seconds: float) -> dict:
@@ -318,7 +334,8 @@ def capacity(root: Path, workers: int, sessions: int, seconds: float) -> dict:
         asyncio.run(asyncio.wait_for(_warm_every_worker(ws_url, workers), 180))
         time.sleep(0.5)  # the warm-up sessions end
         load = os.getloadavg()[0]
-        per_worker, rows = asyncio.run(_capacity(ws_url, sessions, seconds))
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            per_worker, client_cores, rows = runner.run(_capacity(ws_url, sessions, seconds))
     finally:
         server.stop()
     training = [row for row in rows if row["trains"]]
@@ -344,6 +361,7 @@ def capacity(root: Path, workers: int, sessions: int, seconds: float) -> dict:
         "handshake_median_s": statistics.median(handshakes),
         "handshake_max_s": handshakes[-1],
         "per_worker": sorted(per_worker.values(), reverse=True),
+        "client_cores": client_cores,
     }
 
 
@@ -354,7 +372,7 @@ def _percentile(ordered: list[float], percent: float) -> float:
 TABLE_HEAD = (
     "| tree | workers | sessions (training) | frames/s median / p5 / min | epochs/s median / min "
     "| epochs/s all together | kB/s median | handshake median / max | sessions per worker "
-    "| load |\n|---|---|---|---|---|---|---|---|---|---|"
+    "| client cores | load |\n|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -364,8 +382,26 @@ def table_row(f: dict) -> str:
         f"| {f['fps_median']:.1f} / {f['fps_p5']:.1f} / {f['fps_min']:.1f} "
         f"| {f['eps_median']:,.0f} / {f['eps_min']:,.0f} | {f['eps_total']:,.0f} "
         f"| {f['kbps_median']:.1f} | {f['handshake_median_s']:.3f} / {f['handshake_max_s']:.3f} s "
-        f"| {' + '.join(map(str, f['per_worker']))} | {f['load_before']:.1f} |"
+        f"| {' + '.join(map(str, f['per_worker']))} | {f['client_cores']:.2f} "
+        f"| {f['load_before']:.1f} |"
     )
+
+
+def shares_of_one_session(cases: list[dict]) -> list[str]:
+    """For each tree and worker count with a one-session case: each larger case's epochs/s all
+    together as a share of one session's times the cores (the issue asks 60% or more)."""
+    cores = os.cpu_count()
+    lines = []
+    for one in (f for f in cases if f["sessions"] == 1):
+        reference = one["eps_total"] * cores
+        for f in cases:
+            if (f["root"], f["workers"]) == (one["root"], one["workers"]) and f["training"] > 1:
+                lines.append(
+                    f"{f['root']}, {f['workers']} workers, {f['sessions']} sessions: "
+                    f"{f['eps_total']:,.0f} epochs/s = {f['eps_total'] / reference:.0%} of one "
+                    f"session's {one['eps_total']:,.0f} x {cores} cores"
+                )
+    return lines
 
 
 def main() -> None:
@@ -388,13 +424,14 @@ def main() -> None:
         return
     print(f"{os.cpu_count()} cores; windows of {args.seconds:g} s; {time.strftime('%F %T')}")
     print(TABLE_HEAD, flush=True)
+    cases = []
     for workers in args.workers:
         for sessions in args.sessions:
             for root in args.root:
-                print(
-                    table_row(capacity(root.resolve(), workers, sessions, args.seconds)), flush=True
-                )
-    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+                cases.append(capacity(root.resolve(), workers, sessions, args.seconds))
+                print(table_row(cases[-1]), flush=True)
+    print(*shares_of_one_session(cases), sep="\n")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}; {time.strftime('%F %T')}")
 
 
 if __name__ == "__main__":

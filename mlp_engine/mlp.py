@@ -204,6 +204,17 @@ class MLP:
             )
         dense.W[row, col] = value
 
+    def set_parameters(self, theta) -> None:
+        """Every weight and bias at once, from a vector in `theta`'s layout ([W^1..W^L row-major,
+        b^1..b^L], e.g. a copy of another moment's `theta`); a ValueError names a wrong size or
+        a value that is not finite, and nothing changes."""
+        theta = np.asarray(theta)
+        if theta.shape != self.theta.shape:
+            raise ValueError(f"theta must have shape {self.theta.shape}, got {theta.shape}")
+        if not checks.all_finite(theta):
+            raise ValueError("theta contains NaN or infinite values")
+        self.theta[...] = theta
+
     def continue_from(self, other: "MLP") -> None:
         """Go on from where `other` is: take its weights, its update rule's state (step count
         and buffers) and its random generator's state, so that this model's next epoch is the

@@ -7,12 +7,22 @@ grid lines) is not in it: the page computes that from the frame's W and b (stati
 which keeps a frame to a few kilobytes.
 """
 
+import functools
+import json
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from mlp_engine import MLP
 
+from . import protocol
 from .data import RunData
 from .protocol import Grid, LayerSpaceView, TrainConfig
+
+if TYPE_CHECKING:
+    from .session import Run
 
 THUMBNAIL = 20
 WIRE_DTYPE = np.dtype("<f4")
@@ -33,24 +43,42 @@ def input_grid(config: TrainConfig, data: RunData) -> Grid | None:
     )
 
 
+class Manifest(list):
+    """The frame's `arrays`: one dict per array with `protocol.ArraySpec`'s fields, and their
+    JSON `text`. Every frame of a run has the same arrays in the same shapes, so one manifest
+    (`manifest`) serves them all, read only: about 30 dicts would otherwise be built and
+    encoded again for every frame, most of a frame's JSON (`frame_text`)."""
+
+    def __init__(self, specs: list[dict]):
+        super().__init__(specs)
+        self.text = json.dumps(specs)
+
+
+@functools.lru_cache(maxsize=256)
+def manifest(layout: tuple[tuple[str, int | None, tuple[int, ...]], ...]) -> Manifest:
+    """The manifest of arrays (name, layer, shape) laid end to end in this order."""
+    specs, offset = [], 0
+    for name, layer, shape in layout:
+        specs.append({"name": name, "layer": layer, "shape": list(shape), "offset": offset})
+        offset += math.prod(shape)
+    return Manifest(specs)
+
+
 class FrameArrays:
-    """Collects named arrays into one float32 buffer and its manifest: one dict per array with
-    `protocol.ArraySpec`'s fields. Plain dicts, not models: a frame carries about 30 of them
-    and is serialised once (`session.frame_message`), so a model per array would cost a frame
-    more to build than its evaluation passes."""
+    """Collects named arrays into one float32 buffer and its `manifest`."""
 
     def __init__(self):
-        self.specs: list[dict] = []
+        self._layout: list[tuple[str, int | None, tuple[int, ...]]] = []
         self._parts: list[np.ndarray] = []
-        self._offset = 0
 
     def add(self, name: str, array: np.ndarray, layer: int | None = None) -> None:
         array = np.asarray(array)
-        self.specs.append(
-            {"name": name, "layer": layer, "shape": list(array.shape), "offset": self._offset}
-        )
+        self._layout.append((name, layer, array.shape))
         self._parts.append(array.ravel())
-        self._offset += array.size
+
+    @property
+    def specs(self) -> Manifest:
+        return manifest(tuple(self._layout))
 
     def to_bytes(self) -> bytes:
         """Every array as WIRE_DTYPE, converted in the one copy that lays them end to end."""
@@ -80,6 +108,10 @@ def network_arrays(
     `run` is the session's run: its data (`X_train`, `Y_train`, `X_test`, `Y_test`, `data`).
     All come from the engine's own forward and backward passes; the pictures over the plane
     are the page's to draw from W and b.
+
+    The probe is a training sample, and a pass over a batch treats each sample on its own
+    (eqs. 32-33 row by row; eqs. 12-13 for each x, `backward` giving every sample's own delta):
+    its z, a and delta are its rows of the training set's passes, not a pass of their own.
     """
     arrays = FrameArrays()
     X_train, Y_train = run.X_train, run.Y_train
@@ -89,13 +121,8 @@ def network_arrays(
     scores = model.evaluate(X_train, Y_train)  # the forward pass over the training set...
     add_predictions(arrays, model, "train", run.data.y_train, k)
     whole_set = model.backward(Y_train)  # ...that gives dC/dW, dC/db of the training set's cost
-    if layer_space is not None:
-        neurons = list(layer_space.neurons)
-        points = model.activations_cache[layer_space.layer + 1][:, neurons]
-    model.forward(X_train[probe : probe + 1])
-    probe_pass = model.backward(Y_train[probe : probe + 1])
-    z_probe, a_probe = model.weighted_inputs_cache, model.activations_cache
-    arrays.add("input", a_probe[0][0])
+    z_train, a_train = model.weighted_inputs_cache, model.activations_cache
+    arrays.add("input", X_train[probe])
     for l, layer in enumerate(model.sequential):
         arrays.add("W", layer.W, l)
         arrays.add("b", layer.b, l)
@@ -103,9 +130,73 @@ def network_arrays(
         arrays.add("db", whole_set[l].db, l)
         delta = whole_set[l].delta
         arrays.add("mean_abs_delta", np.abs(delta).sum(axis=0) / delta.shape[0], l)
-        arrays.add("z", z_probe[l][0], l)
-        arrays.add("a", a_probe[l + 1][0], l)
-        arrays.add("delta", probe_pass[l].delta[0], l)
+        arrays.add("z", z_train[l][probe], l)
+        arrays.add("a", a_train[l + 1][probe], l)
+        arrays.add("delta", delta[probe], l)
     if layer_space is not None:
-        arrays.add("layer_space_points", points, layer_space.layer)
+        neurons = list(layer_space.neurons)
+        arrays.add(
+            "layer_space_points", a_train[layer_space.layer + 1][:, neurons], layer_space.layer
+        )
     return arrays, scores, test
+
+
+@dataclass
+class FrameJob:
+    """What a frame shows: a run at one moment, its weights copied then."""
+
+    run: "Run"
+    theta: np.ndarray
+    epoch: int
+    history: protocol.History  # the epochs since the last frame that the loss chart needs
+    state: str
+    probe: int
+    epochs_per_second: float
+    layer_space: protocol.LayerSpaceView | None = None
+
+
+def frame_message(job: FrameJob) -> tuple[dict, bytes]:
+    """The frame's JSON part and its binary part, computed on the run's `frame_model`.
+
+    The JSON part is `protocol.Frame` as plain data, built directly: validating the values
+    this function computes itself, then dumping them again, cost as much as a frame's
+    evaluation passes (tests/server/test_frame_message.py holds it to the model).
+    """
+    run, probe, layer_space = job.run, job.probe, job.layer_space
+    model = run.frame_model
+    model.set_parameters(job.theta)
+    metric = model.metric
+    arrays, train, test = network_arrays(model, run, probe, layer_space)
+    payload = arrays.to_bytes()
+    frame = {
+        "type": "frame",
+        "run": run.number,
+        "epoch": job.epoch,
+        "state": job.state,
+        "train_loss": _finite(train["loss"]),
+        "test_loss": _finite(test["loss"]),
+        "metric": metric,
+        "train_metric": _finite(train[metric]),
+        "test_metric": _finite(test[metric]),
+        "epochs_per_second": round(job.epochs_per_second, 1),
+        "probe": probe,
+        "layer_space": None if layer_space is None else layer_space.model_dump(mode="json"),
+        "history": dict(job.history),  # its fields are lists of JSON's own values
+        "arrays": arrays.specs,
+        "n_bytes": len(payload),
+    }
+    return frame, payload
+
+
+def frame_text(message: dict) -> str:
+    """`message` as JSON text, its manifest's text taken as it was encoded (`Manifest`)."""
+    arrays = message.get("arrays")
+    if not isinstance(arrays, Manifest):
+        return json.dumps(message)
+    head = json.dumps({key: value for key, value in message.items() if key != "arrays"})
+    separator = ", " if len(head) > 2 else ""
+    return f'{head[:-1]}{separator}"arrays": {arrays.text}}}'
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None

@@ -18,12 +18,10 @@ session keeps its place in the app's registry until its turn under way has actua
 
 import asyncio
 import contextlib
-import json
 import math
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,7 +31,7 @@ from mlp_engine.inspection import GradientCheckStopped
 from . import protocol, run_state
 from .data import CustomData, NoCustomData, csv_data, drawn_data
 from .export import export_file, run_from_model_file
-from .frames import network_arrays
+from .frames import FrameJob, frame_message, frame_text
 from .inspector import GradcheckTooLarge, gradcheck_report, inspection_message
 from .protocol import TrainConfig
 from .run import Run, build_run, ready_message
@@ -117,7 +115,7 @@ class Outbox:
             return self._frame is None
 
     def put_frame(self, message: dict, payload: bytes) -> None:
-        text = json.dumps(message)
+        text = frame_text(message)
         with self._lock:
             self._frame = (text, payload)
         self._call_on_loop(self._ready.set)
@@ -642,55 +640,6 @@ class TrainingSession:
         self.outbox.put(protocol.Error(code=code, message=message))
 
 
-@dataclass
-class FrameJob:
-    """What a frame shows: a run at one moment, its weights copied then."""
-
-    run: Run
-    theta: np.ndarray
-    epoch: int
-    history: protocol.History  # the epochs since the last frame that the loss chart needs
-    state: str
-    probe: int
-    epochs_per_second: float
-    layer_space: protocol.LayerSpaceView | None = None
-
-
-def frame_message(job: FrameJob) -> tuple[dict, bytes]:
-    """The frame's JSON part and its binary part, computed on the run's `frame_model`.
-
-    The JSON part is `protocol.Frame` as plain data, built directly: validating the values
-    this function computes itself, then dumping them again, cost as much as a frame's
-    evaluation passes (tests/server/test_frame_message.py holds it to the model).
-    """
-    run, probe, layer_space = job.run, job.probe, job.layer_space
-    model = run.frame_model
-    model.theta[...] = job.theta
-    metric = model.metric
-    arrays, train, test = network_arrays(model, run, probe, layer_space)
-    payload = arrays.to_bytes()
-    frame = {
-        "type": "frame",
-        "run": run.number,
-        "epoch": job.epoch,
-        "state": job.state,
-        "train_loss": _finite(train["loss"]),
-        "test_loss": _finite(test["loss"]),
-        "metric": metric,
-        "train_metric": _finite(train[metric]),
-        "test_metric": _finite(test[metric]),
-        "epochs_per_second": round(job.epochs_per_second, 1),
-        "probe": probe,
-        "layer_space": None if layer_space is None else layer_space.model_dump(mode="json"),
-        "history": job.history.model_dump(mode="json"),
-        "arrays": arrays.specs,
-        "n_bytes": len(payload),
-    }
-    return frame, payload
-
-
-def _finite(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
 
 
 def _loss(value: float | None) -> float:

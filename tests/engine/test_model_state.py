@@ -112,3 +112,18 @@ def test_set_parameter_refuses_an_entry_the_network_does_not_have(where, named):
         model.set_parameter(*where, 1.0)
     assert named in str(refused.value)
     assert np.array_equal(model.theta, theta), "nothing changed"
+
+
+def test_set_parameters_takes_another_moments_weights_and_refuses_a_wrong_vector(data):
+    """A copy of theta taken at one moment and set on a twin: the same forward pass; a vector of
+    another size or with NaN is refused by name and nothing changes."""
+    X, y = data
+    model, twin = MLP(2, [4, 3], 1, seed=1), MLP(2, [4, 3], 1, seed=2)
+    model.fit(X, y, batch_size=10, epochs=2)
+    twin.set_parameters(model.theta.copy())
+    np.testing.assert_array_equal(twin.forward(X), model.forward(X))
+    before = twin.theta.copy()
+    for bad, named in ((np.zeros(5), "shape"), (np.full_like(before, np.nan), "NaN")):
+        with pytest.raises(ValueError, match=named):
+            twin.set_parameters(bad)
+        np.testing.assert_array_equal(twin.theta, before)

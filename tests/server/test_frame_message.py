@@ -8,6 +8,7 @@ import pytest
 from wire import decode_arrays
 
 from server import protocol
+from server.frames import frame_text
 from server.protocol import TrainConfig
 from server.session import FrameJob, build_run, frame_message
 
@@ -76,3 +77,14 @@ def test_the_binary_part_holds_the_engines_arrays(kind):
     confusion = np.zeros((k, k))
     np.add.at(confusion, (run.data.y_train, predicted), 1)
     np.testing.assert_array_equal(arrays[("confusion_train", None)], confusion)
+
+
+def test_frames_with_the_same_arrays_share_one_manifest_encoded_once():
+    """The manifest is most of a frame's JSON and the same in every frame of a run: it is built
+    and encoded once (`frames.manifest`), and the frame's text is the frame as JSON all the same."""
+    _, first, _ = frame_of(CONFIGS["multiclass"])
+    _, second, _ = frame_of(CONFIGS["multiclass"], probe=5)
+    assert second["arrays"] is first["arrays"]
+    for message in (first, second):
+        assert json.loads(frame_text(message)) == message
+    assert json.loads(frame_text({"type": "frame", "run": 1})) == {"type": "frame", "run": 1}
