@@ -73,15 +73,19 @@ def all_finite(array: np.ndarray) -> bool:
     return bool(np.isfinite(array.sum()) or np.isfinite(array).all())
 
 
-def inputs(X, n_x: int, dtype: np.dtype) -> np.ndarray:
-    """X as an (m, n_x) array of the model's dtype, or a ValueError naming the problem."""
+NOT_FINITE_INPUTS = "X contains NaN or infinite values"
+
+
+def inputs(X, n_x: int, dtype: np.dtype, finite: bool = True) -> np.ndarray:
+    """X as an (m, n_x) array of the model's dtype, or a ValueError naming the problem (not
+    testing for NaN and infinity with `finite=False`: a caller that does it on the way)."""
     X = np.asarray(X, dtype=dtype)
     if X.ndim == 1 and X.shape[0] == n_x:
         X = X[None, :]
     if X.ndim != 2 or X.shape[1] != n_x or X.shape[0] == 0:
         raise ValueError(f"X must have shape (m, {n_x}) with m >= 1, got {X.shape}")
-    if not all_finite(X):
-        raise ValueError("X contains NaN or infinite values")
+    if finite and not all_finite(X):
+        raise ValueError(NOT_FINITE_INPUTS)
     return X
 
 

@@ -65,8 +65,14 @@ def folds(epoch: Epoch) -> bool:
 
 def _phi(code, alpha, z, a, b):
     """Eq. 33, a = phi(z), row by row (softmax needs the whole row), after z <- z + b when the
-    bias b is given (not empty): eq. 32's sum and eq. 33 in one pass over z."""
+    bias b is given (not empty): eq. 32's sum and eq. 33 in one pass over z. ReLU's z + b is
+    not written back: its phi' needs only the sign, which a > 0 gives (`_vjp`)."""
     for i in range(z.shape[0]):
+        if code == RELU and b.size > 0:
+            for j in range(z.shape[1]):
+                s = z[i, j] + b[j]
+                a[i, j] = s if s > 0 else 0.0
+            continue
         if b.size > 0:
             for j in range(z.shape[1]):
                 z[i, j] += b[j]
@@ -110,8 +116,8 @@ def _vjp(code, alpha, z, a, g, out, sums):
                     out[i, j] = g[i, j] * a[i, j] * (1.0 - a[i, j])
                 elif code == TANH:
                     out[i, j] = g[i, j] * (1.0 - a[i, j] * a[i, j])
-                elif code == RELU:
-                    out[i, j] = g[i, j] if z[i, j] > 0 else 0.0
+                elif code == RELU:  # z > 0 exactly where a = max(z, 0) > 0 (NaN: neither)
+                    out[i, j] = g[i, j] if a[i, j] > 0 else 0.0
                 elif code == LEAKY_RELU:
                     out[i, j] = g[i, j] if z[i, j] > 0 else alpha * g[i, j]
                 else:
@@ -220,13 +226,16 @@ def _step(theta, grad, lo, hi, n_weights, rule, c1, c2, c3, corrections, rates, 
             )
 
 
-def _epoch(theta, grad, widths, X, Y, order, m, forms, update, rates, buffers, t, limits):
-    """One epoch of mini-batch training; returns the rule's new step count t.
+def _epoch(theta, grad, widths, X, Y, order, m, forms, update, rates, buffers, t, scratch, limits):
+    """One epoch of mini-batch training; returns the rule's new step count t, or -1 as soon as
+    a batch's inputs hold a NaN or an infinity (checked as they are gathered: the caller need
+    not make a pass over X for it).
 
     forms = (hidden, hidden_alpha, output, output_alpha, cost, fused, clip): the activations'
     and the cost's codes; update = (rule, c1, c2, c3), the rule's code and constants, (mu, -, -) for
     momentum, (beta1, beta2, eps) for Adam; rates = (learning_rate, l1, l2); buffers = the
-    rule's (buffer1, buffer2); limits = (blas_min_weights, fold_min). A layer of at least
+    rule's (buffer1, buffer2); scratch = room for the batch's z, delta, a and backpropagated
+    sums (`scratch_size`); limits = (blas_min_weights, fold_min). A layer of at least
     `fold_min` multiply-adds a batch (m n_x n_h) takes its weights' SGD or momentum step inside
     eq. 15's GEMM, as `Optimizer.fold` does on the NumPy path: no dW array, no pass over it
     (not with L1, whose sign(W) term is not linear in the gradient).
@@ -253,15 +262,31 @@ def _epoch(theta, grad, widths, X, Y, order, m, forms, update, rates, buffers, t
         w_at += size
     stepped[n_stepped] = n_weights, theta.size
     stepped = stepped[: n_stepped + 1]
-    Z = [np.empty((m, widths[l + 1]), theta.dtype) for l in range(L)]
-    A = [np.empty((m, widths[l]), theta.dtype) for l in range(L + 1)]
-    D = [np.empty((m, widths[l + 1]), theta.dtype) for l in range(L)]
-    G = [np.empty((m, widths[l]), theta.dtype) for l in range(L + 1)]
+    # z^l, delta^l (m, n_h); a^l and (W^(l+1))^T delta^(l+1) (m, n_x): views into the kept
+    # scratch, so that no epoch pays page faults for fresh megabytes.
+    starts = np.zeros(L + 2, np.int64)  # layer l's part of the scratch: 4 m widths[l] elements
+    for l in range(L + 1):
+        starts[l + 1] = starts[l] + 4 * m * widths[l]
+
+    def part(l, k):  # the k-th (m, widths[l]) array of layer l's part
+        at = starts[l] + k * m * widths[l]
+        return scratch[at : at + m * widths[l]].reshape((m, widths[l]))
+
+    A = [part(l, 0) for l in range(L + 1)]
+    G = [part(l, 1) for l in range(L + 1)]
+    Z = [part(l + 1, 2) for l in range(L)]
+    D = [part(l + 1, 3) for l in range(L)]
     scale = 1.0 / m  # the 1/m of eqs. 30-31
     for start in range(0, order.size, m):
         rows = order[start : start + m]
+        poison = 0.0  # + x * 0 for each input x gathered: NaN once one is NaN or infinite
         for i in range(m):
-            A[0][i] = X[rows[i]]
+            row, gathered = X[rows[i]], A[0][i]
+            for k in range(row.size):
+                gathered[k] = row[k]
+                poison += row[k] * 0.0
+        if poison != 0.0:  # the caller's inputs were not checked: stop before using them
+            return -1
         w_at, b_at = 0, n_weights
         for l in range(L):  # forward: eqs. 32-33
             n_x, n_h = widths[l], widths[l + 1]
@@ -511,6 +536,13 @@ def product(
     return gemm(1.0, A, B, 0.0, out, transpose_a, transpose_b)
 
 
+def scratch_size(widths: list[int], batch_size: int) -> int:
+    """Elements `train_epoch` works in for batches of `batch_size`: four (batch_size, width)
+    arrays for each width of `widths`, a^l, (W^(l+1))^T delta^(l+1), z^l and delta^l (the
+    input's z and delta unused)."""
+    return 4 * batch_size * sum(widths)
+
+
 def train_epoch(
     theta: np.ndarray,
     grad: np.ndarray,
@@ -522,9 +554,13 @@ def train_epoch(
     epoch: Epoch,
     buffers: tuple[np.ndarray, ...],
     t: int,
-) -> int:
+    scratch: np.ndarray,
+) -> int | None:
     """Run one epoch over the batches `order` (flattened), updating `theta` and the rule's
-    `buffers` in place; returns the rule's step count after it.
+    `buffers` in place, working in `scratch` (`scratch_size(widths, batch_size)` elements of
+    theta's dtype, kept by the caller from epoch to epoch); returns the rule's step count, or
+    None if a row of X that a batch gathered holds a NaN or an infinity: the epoch stopped
+    there, with theta and the buffers part-way (the caller restores them).
 
     Every constant is cast to theta's dtype, as NumPy casts a Python float that meets a float32
     array, so that a float32 epoch here rounds as the NumPy epoch does.
@@ -536,7 +572,7 @@ def train_epoch(
     buffer1, buffer2 = (*buffers, empty, empty)[:2]
     (hidden, hidden_alpha), (output, output_alpha) = epoch.hidden, epoch.output
     forms = (hidden, real(hidden_alpha), output, real(output_alpha), epoch.cost, epoch.fused)
-    return compiled_epoch()(
+    t = compiled_epoch()(
         theta,
         grad,
         np.array(widths, dtype=np.int64),
@@ -549,8 +585,10 @@ def train_epoch(
         (real(epoch.learning_rate), real(epoch.l1), real(epoch.l2)),
         (buffer1, buffer2),
         t,
+        scratch,
         (BLAS_MIN_WEIGHTS, FOLD_MIN_WORK),
     )
+    return None if t < 0 else t
 
 
 def warm_up() -> None:
@@ -568,4 +606,5 @@ def warm_up() -> None:
         epoch,
         (),
         0,
+        np.empty(scratch_size([1, 1], 2)),
     )

@@ -127,6 +127,7 @@ class MLP:
         ]
         self._bind_parameters()
         self._scratch_arrays: Scratch | None = None
+        self._compiled_scratch: np.ndarray | None = None
         # theta before an epoch, to restore if it diverges; kept, as a fresh copy of a large
         # network's would page-fault every epoch
         self._theta_before = np.empty_like(self.theta)
@@ -390,6 +391,12 @@ class MLP:
         biases = slice(self.n_weights, None)
         self.optimizer.apply(self.theta[biases], self.grad[biases], biases)
 
+    def _epoch_scratch(self, size: int) -> np.ndarray:
+        """The compiled epoch's working arrays, kept from epoch to epoch (as `_scratch`'s)."""
+        if self._compiled_scratch is None or self._compiled_scratch.size != size:
+            self._compiled_scratch = np.empty(size, self.dtype)
+        return self._compiled_scratch
+
     def _scratch(self, m: int) -> "Scratch":
         """The arrays for the samples and targets, z^l, a^l and (W^(l+1))^T delta^(l+1) of
         batches of m samples, kept from step to step: fresh ones of a large network's size would
@@ -438,10 +445,12 @@ class MLP:
         returned). Raises TrainingDiverged, with the weights and the optimiser's state restored,
         if the cost or a weight becomes NaN or infinite.
         """
-        X = self.check_inputs(X)
+        # NaN and inf in X are looked for as the epoch gathers its batches, not in a pass of
+        # their own (the largest networks' epochs would spend ~2% of their time on it)
+        X = checks.inputs(X, self.n_x, self.dtype, finite=False)
         Y = self.check_targets(Y, X.shape[0])
         batch_size = checks.batch_size(batch_size, X.shape[0])
-        return self._train_epoch(X, Y, batch_size, epoch, evaluate)
+        return self._train_epoch(X, Y, batch_size, epoch, evaluate, inputs_checked=False)
 
     def compiled_epoch(self) -> "kernels.Epoch | None":
         """The description of an epoch for `kernels`, read from this model's own objects, or
@@ -456,19 +465,32 @@ class MLP:
             return None
         return kernels.Epoch(*parts[:3], self.fused, parts[3], self.learning_rate, self.l1, self.l2)
 
-    def _train_epoch(self, X, Y, batch_size, epoch, evaluate=True) -> float | None:
-        np.copyto(self._theta_before, self.theta)
-        before = self._theta_before, self.optimizer.state_arrays()
-        order = self.batches(X.shape[0], batch_size).ravel()
+    def _train_epoch(
+        self, X, Y, batch_size, epoch, evaluate=True, inputs_checked=True
+    ) -> float | None:
+        """The epoch of `train_epoch` on checked arrays; with `inputs_checked=False`, X is tested
+        for NaN and inf here (by the compiled epoch as it gathers its batches), and a bad X
+        raises a ValueError with the model as it was, random generator included."""
         small = batch_size * self.n_weights <= self.KERNEL_MAX_BATCH_WORK
         epoch_form = self.compiled_epoch() if self.accelerate else None
         # A large network trains compiled when its weights' steps fold into eq. 15's products
         # (SGD, momentum, no L1): then nothing but BLAS and single passes remain per batch.
-        if epoch_form is not None and (small or kernels.folds(epoch_form)):
+        compiled = epoch_form is not None and (small or kernels.folds(epoch_form))
+        if not (inputs_checked or compiled or checks.all_finite(X)):
+            raise ValueError(checks.NOT_FINITE_INPUTS)
+        np.copyto(self._theta_before, self.theta)
+        before = self._theta_before, self.optimizer.state_arrays(), self.rng.bit_generator.state
+        order = self.batches(X.shape[0], batch_size).ravel()
+        if compiled:
             t, buffers = self.optimizer.lend_state(self.theta)
             widths = [self.n_x, *self.n_h, self.n_y]
             arrays = self.theta, self.grad, widths, X, Y, order, batch_size
-            self.optimizer.steps_taken(kernels.train_epoch(*arrays, epoch_form, buffers, t))
+            scratch = self._epoch_scratch(kernels.scratch_size(widths, batch_size))
+            t = kernels.train_epoch(*arrays, epoch_form, buffers, t, scratch)
+            if t is None or not (inputs_checked or self._rows_finite(X, order)):
+                self._restore(before)
+                raise ValueError(checks.NOT_FINITE_INPUTS)
+            self.optimizer.steps_taken(t)
         else:
             # A network too large for the compiled loop takes SGD's or momentum's step inside
             # eq. 15's products (L1's sign(W) is not linear in the gradient: it keeps the pass).
@@ -483,12 +505,28 @@ class MLP:
             self._forward(X)
             loss = self._cost(Y)
         else:
-            loss = None if np.isfinite(self.theta).all() else float("nan")
+            loss = None if checks.all_finite(self.theta) else float("nan")
         if loss is not None and not np.isfinite(loss):
-            self.theta[...] = before[0]
-            self.optimizer.restore_arrays(before[1])
+            self._restore(before)
             raise TrainingDiverged(epoch, loss)
         return loss
+
+    def _restore(self, before: tuple) -> None:
+        """Back to the model before an epoch: its theta, the rule's state, the generator's."""
+        theta, optimizer_state, rng_state = before
+        self.theta[...] = theta
+        self.optimizer.restore_arrays(optimizer_state)
+        self.rng.bit_generator.state = rng_state
+
+    @staticmethod
+    def _rows_finite(X: np.ndarray, order: np.ndarray) -> bool:
+        """Whether the rows of X that no batch of `order` gathered (the N mod m left out of
+        the epoch) hold only finite values: the compiled epoch tested the others."""
+        if order.size == X.shape[0]:
+            return True
+        left_out = np.ones(X.shape[0], bool)
+        left_out[order] = False
+        return checks.all_finite(X[left_out])
 
     def fit(self, X, Y, batch_size=32, epochs=1, validation_data=None, callback=None) -> dict:
         """Train for `epochs` epochs of mini-batch updates on (X, Y).

@@ -464,6 +464,28 @@ def test_fit_refuses_bad_data_by_name(problem):
     assert_same_weights(weights_of(model), before)
 
 
+@pytest.mark.parametrize("accelerate", [True, False], ids=["compiled", "numpy"])
+@pytest.mark.parametrize("where", ["a batch's row", "the row left out"])
+@pytest.mark.parametrize("value", [np.nan, -np.inf], ids=["nan", "inf"])
+def test_train_epoch_refuses_non_finite_inputs_and_changes_nothing(accelerate, where, value):
+    """The compiled epoch looks for NaN and inf as it gathers a batch (no pass of its own), and
+    train_epoch looks in the rows no batch gathers: either way the epoch is refused by name,
+    with the weights, the rule's state and the random generator as they were."""
+    model = classifier(optimizer="momentum")
+    model.accelerate = accelerate
+    model.train_epoch(X_OK, LABELS_OK, batch_size=16)  # 2 batches of 16: 8 rows left out
+    theta, state = model.theta.copy(), model.optimizer.state_arrays()
+    rng = model.rng.bit_generator.state
+    used = model.batches(40, 16).ravel()  # the rows the next epoch gathers
+    model.rng.bit_generator.state = rng
+    row = used[5] if where == "a batch's row" else np.setdiff1d(np.arange(40), used)[0]
+    with pytest.raises(ValueError, match="X contains NaN or infinite values"):
+        model.train_epoch(with_value(X_OK, (row, 1), value), LABELS_OK, batch_size=16)
+    np.testing.assert_array_equal(model.theta, theta)
+    np.testing.assert_array_equal(model.optimizer.velocity, state[1][0])
+    assert model.optimizer.t == state[0] and model.rng.bit_generator.state == rng
+
+
 def test_binary_label_out_of_range_is_refused():
     model = MLP(2, 3, 1, cost="binary_crossentropy", output_activation="sigmoid")
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
