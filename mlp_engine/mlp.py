@@ -229,7 +229,7 @@ class MLP:
             raise ValueError(
                 f"update rule {other.optimizer!r} differs from this model's {self.optimizer!r}"
             )
-        self.theta[...] = other.theta
+        self.set_parameters(other.theta)
         self.optimizer.restore_arrays(other.optimizer.state_arrays())
         self.rng.bit_generator.state = other.rng.bit_generator.state
 

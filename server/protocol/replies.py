@@ -278,7 +278,8 @@ def wire_text(message: BaseModel | dict) -> str:
     bytes), a number that is not finite written as null (JSON has neither NaN nor infinity).
 
     Every message is a model here, but for a frame's JSON part: the plain dict that
-    `session.frame_message` builds by hand for speed (held to `Frame` by
-    tests/server/test_frame_message.py), which this writes as well, and faster than `json`.
+    `frames.frame_message` builds by hand for speed (held to `Frame` by
+    tests/server/test_frame_message.py), which this writes as well (`frames.frame_text`), and
+    faster than `json`.
     """
     return pydantic_core.to_json(message, ensure_ascii=True, inf_nan_mode="null").decode("ascii")
