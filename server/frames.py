@@ -8,6 +8,7 @@ which keeps a frame to a few kilobytes.
 """
 
 import functools
+import json
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -50,7 +51,7 @@ class Manifest(list):
 
     def __init__(self, specs: list[dict]):
         super().__init__(specs)
-        self.text = protocol.wire_text(specs)
+        self.text = json.dumps(specs)
 
 
 @functools.lru_cache(maxsize=256)
@@ -188,14 +189,13 @@ def frame_message(job: FrameJob) -> tuple[dict, bytes]:
 
 
 def frame_text(message: dict) -> str:
-    """`message` as the JSON text that goes out (`protocol.wire_text`, the one serialiser), its
-    manifest's text taken as it was encoded once (`Manifest`)."""
+    """`message` as JSON text, its manifest's text taken as it was encoded (`Manifest`)."""
     arrays = message.get("arrays")
     if not isinstance(arrays, Manifest):
-        return protocol.wire_text(message)
-    head = protocol.wire_text({key: value for key, value in message.items() if key != "arrays"})
-    separator = "," if len(head) > 2 else ""
-    return f'{head[:-1]}{separator}"arrays":{arrays.text}}}'
+        return json.dumps(message)
+    head = json.dumps({key: value for key, value in message.items() if key != "arrays"})
+    separator = ", " if len(head) > 2 else ""
+    return f'{head[:-1]}{separator}"arrays": {arrays.text}}}'
 
 
 def _finite(value: float | None) -> float | None:

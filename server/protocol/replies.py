@@ -279,7 +279,7 @@ def wire_text(message: BaseModel | dict) -> str:
 
     Every message is a model here, but for a frame's JSON part: the plain dict that
     `frames.frame_message` builds by hand for speed (held to `Frame` by
-    tests/server/test_frame_message.py), which this writes as well (`frames.frame_text`), and
-    faster than `json`.
+    tests/server/test_frame_message.py), which `frames.frame_text` writes with `json`, its
+    array manifest's text encoded once (benchmarks/ read a frame's head in that form).
     """
     return pydantic_core.to_json(message, ensure_ascii=True, inf_nan_mode="null").decode("ascii")
