@@ -305,8 +305,15 @@ class MLP:
         return self._evaluate(X, Y)
 
     def _evaluate(self, X: np.ndarray, Y: np.ndarray) -> dict[str, float]:
-        a = self._forward(X)
-        return {"loss": self._cost(Y), self.metric: metrics.METRICS[self.metric](a, Y)}
+        self._forward(X)
+        return {"loss": self._cost(Y), self.metric: self.score(Y)}
+
+    def score(self, Y: np.ndarray) -> float:
+        """The model's `metric` of the last forward pass's outputs against targets Y, an
+        (m, n_y) array of the model's dtype (as `check_targets` makes it)."""
+        if not self.activations_cache:
+            raise ValueError("score needs a forward pass first")
+        return metrics.METRICS[self.metric](self.activations_cache[-1], Y)
 
     # -- backward pass --------------------------------------------------------------------------
     def output_delta(self, Y: np.ndarray) -> np.ndarray:
@@ -360,7 +367,8 @@ class MLP:
         return deltas
 
     def backward(self, Y) -> list[LayerBackprop]:
-        """Backpropagation (eqs. 12-15) for the batch of the last `forward`, one entry per layer."""
+        """Backpropagation (eqs. 12-15) for the batch of the last `forward`, one entry per layer;
+        `grad` holds the same gradient after it, in theta's layout."""
         if not self.activations_cache:
             raise ValueError("backward needs a forward pass first")
         m = self.activations_cache[0].shape[0]

@@ -76,6 +76,12 @@ class FrameArrays:
         self._layout.append((name, layer, array.shape))
         self._parts.append(array.ravel())
 
+    def add_layers(self, names: tuple[str, ...], shapes: list[tuple], values: np.ndarray) -> None:
+        """Arrays of every layer lying end to end in `values` already (theta's layout, say):
+        for each name, layer 0's array of shapes[0], layer 1's of shapes[1], ...; one part."""
+        self._layout.extend((name, l, shape) for name in names for l, shape in enumerate(shapes))
+        self._parts.append(values.ravel())
+
     @property
     def specs(self) -> Manifest:
         return manifest(tuple(self._layout))
@@ -87,52 +93,63 @@ class FrameArrays:
         return np.concatenate(self._parts, dtype=WIRE_DTYPE, casting="unsafe").tobytes()
 
 
-def add_predictions(arrays: FrameArrays, model: MLP, split: str, labels: np.ndarray, k: int):
-    """After a forward pass over a split: each sample's predicted class (its prediction, for
-    regression) and, for a classifier, the split's (k, k) confusion matrix."""
+def add_predictions(
+    arrays: FrameArrays, model: MLP, split: str, labels: np.ndarray, k: int, each: bool
+):
+    """After `model`'s forward pass over a split: with `each`, each sample's predicted class
+    (its prediction, for regression), and for a classifier the split's (k, k) confusion
+    matrix. A page that draws the data on the input plane computes each sample's prediction
+    itself, from W and b as it draws the boundary; only principal components need them sent."""
     a = model.activations_cache[-1]
     if not model.is_classifier:
-        arrays.add(f"{split}_predicted", a[:, 0])
+        if each:
+            arrays.add(f"{split}_predicted", a[:, 0])
         return
     predicted = model.classes_of(a)
-    arrays.add(f"{split}_predicted", predicted)
+    if each:
+        arrays.add(f"{split}_predicted", predicted)
     counts = np.bincount(labels * k + predicted, minlength=k * k)
     arrays.add(f"confusion_{split}", counts.reshape(k, k))
 
 
 def network_arrays(
-    model: MLP, run, probe: int, layer_space: LayerSpaceView | None = None
+    run: "Run", probe: int, layer_space: LayerSpaceView | None = None
 ) -> tuple[FrameArrays, dict[str, float], dict[str, float]]:
-    """Every array a frame carries, and the training and test sets' scores (`MLP.evaluate`).
+    """Every array a frame carries, and the training and test sets' scores (loss and metric).
 
-    `run` is the session's run: its data (`X_train`, `Y_train`, `X_test`, `Y_test`, `data`).
-    All come from the engine's own forward and backward passes; the pictures over the plane
-    are the page's to draw from W and b.
+    All come from the engine's own passes over the two sets at the run's weights now
+    (`Run.passes`: those the last epoch made, when the weights are still its), and its
+    backpropagation over the training set; the pictures over the plane are the page's to draw
+    from W and b.
 
     The probe is a training sample, and a pass over a batch treats each sample on its own
     (eqs. 32-33 row by row; eqs. 12-13 for each x, `backward` giving every sample's own delta):
     its z, a and delta are its rows of the training set's passes, not a pass of their own.
     """
     arrays = FrameArrays()
+    model, twin = run.model, run.frame_model  # the training set's pass, the test set's
     X_train, Y_train = run.X_train, run.Y_train
     k = len(run.data.classes)
-    test = model.evaluate(run.X_test, run.Y_test)
-    add_predictions(arrays, model, "test", run.data.y_test, k)
-    scores = model.evaluate(X_train, Y_train)  # the forward pass over the training set...
-    add_predictions(arrays, model, "train", run.data.y_train, k)
-    whole_set = model.backward(Y_train)  # ...that gives dC/dW, dC/db of the training set's cost
+    train_loss, test_loss = run.passes()
+    test = {"loss": test_loss, model.metric: twin.score(run.Y_test)}
+    each = run.grid is None  # no plane to draw them on: principal components
+    add_predictions(arrays, twin, "test", run.data.y_test, k, each)
+    scores = {"loss": train_loss, model.metric: model.score(Y_train)}
+    add_predictions(arrays, model, "train", run.data.y_train, k, each)
+    # dC/dW, dC/db of the training set's cost, left in `grad` (theta's layout), and each
+    # sample's delta: the layers' arrays go out a few blocks at a time, not one by one.
+    deltas = np.hstack([layer.delta for layer in model.backward(Y_train)])
     z_train, a_train = model.weighted_inputs_cache, model.activations_cache
     arrays.add("input", X_train[probe])
-    for l, layer in enumerate(model.sequential):
-        arrays.add("W", layer.W, l)
-        arrays.add("b", layer.b, l)
-        arrays.add("dW", whole_set[l].dW, l)
-        arrays.add("db", whole_set[l].db, l)
-        delta = whole_set[l].delta
-        arrays.add("mean_abs_delta", np.abs(delta).sum(axis=0) / delta.shape[0], l)
-        arrays.add("z", z_train[l][probe], l)
-        arrays.add("a", a_train[l + 1][probe], l)
-        arrays.add("delta", delta[probe], l)
+    weights = [layer.W.shape for layer in model.sequential]
+    biases = [layer.b.shape for layer in model.sequential]
+    arrays.add_layers(("W",), weights, model.theta[: model.n_weights])
+    arrays.add_layers(("b",), biases, model.theta[model.n_weights :])
+    arrays.add_layers(("dW",), weights, model.grad[: model.n_weights])
+    arrays.add_layers(("db",), biases, model.grad[model.n_weights :])
+    arrays.add_layers(("mean_abs_delta",), biases, np.abs(deltas).sum(axis=0) / len(deltas))
+    at_probe = [z[probe] for z in z_train] + [a[probe] for a in a_train[1:]] + [deltas[probe]]
+    arrays.add_layers(("z", "a", "delta"), biases, np.concatenate(at_probe))
     if layer_space is not None:
         neurons = list(layer_space.neurons)
         arrays.add(
@@ -143,10 +160,9 @@ def network_arrays(
 
 @dataclass
 class FrameJob:
-    """What a frame shows: a run at one moment, its weights copied then."""
+    """What a frame shows: a run as it is now (the frame is built at once)."""
 
     run: "Run"
-    theta: np.ndarray
     epoch: int
     history: protocol.History  # the epochs since the last frame that the loss chart needs
     state: str
@@ -156,17 +172,15 @@ class FrameJob:
 
 
 def frame_message(job: FrameJob) -> tuple[dict, bytes]:
-    """The frame's JSON part and its binary part, computed on the run's `frame_model`.
+    """The frame's JSON part and its binary part (`network_arrays`).
 
     The JSON part is `protocol.Frame` as plain data, built directly: validating the values
     this function computes itself, then dumping them again, cost as much as a frame's
     evaluation passes (tests/server/test_frame_message.py holds it to the model).
     """
     run, probe, layer_space = job.run, job.probe, job.layer_space
-    model = run.frame_model
-    model.set_parameters(job.theta)
-    metric = model.metric
-    arrays, train, test = network_arrays(model, run, probe, layer_space)
+    metric = run.model.metric
+    arrays, train, test = network_arrays(run, probe, layer_space)
     payload = arrays.to_bytes()
     frame = {
         "type": "frame",

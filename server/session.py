@@ -548,19 +548,14 @@ class TrainingSession:
 
     def _train_epoch(self) -> None:
         run = self.run
-        config = run.config
         try:
-            train_loss = run.model.train_epoch(
-                run.X_train, run.Y_train, config.batch_size, run.epoch + 1
-            )
+            train_loss, test_loss = run.train_epoch()
         except TrainingDiverged as error:
             self.state, self.steps_left = "diverged", 0
             self._status(str(error))
             self._dirty = True
             return
-        run.epoch += 1
-        test_loss = run.model.loss(run.X_test, run.Y_test)
-        run.history.append(run.epoch, _loss(train_loss), _loss(test_loss))
+        run.history.append(run.epoch, train_loss, test_loss)
         now = time.perf_counter()
         self._rate_window.append(now)
         if self.speed is not None:
@@ -594,7 +589,6 @@ class TrainingSession:
         already there: a frame answering a command follows that command's other messages)."""
         job = FrameJob(
             run=self.run,
-            theta=self.run.model.theta.copy(),
             epoch=self.run.epoch,
             history=self.run.history.take_summary(),
             state=self.state,
@@ -638,10 +632,3 @@ class TrainingSession:
 
     def _error(self, code: str, message: str) -> None:
         self.outbox.put(protocol.Error(code=code, message=message))
-
-
-
-
-def _loss(value: float | None) -> float:
-    """A loss for the history: NaN where the engine gave none."""
-    return math.nan if value is None else value

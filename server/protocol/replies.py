@@ -154,8 +154,9 @@ class Frame(BaseModel):
     (the probe sample's); mean_abs_delta (each neuron's mean |delta| over the training set).
     Arrays of the network: input (the probe's a^0). The output over the plane and the
     neurons' maps are the page's to compute from W and b over `ready.grid` (see `Grid`).
-    train_predicted and test_predicted: each
-    sample's predicted class index, or its prediction (regression). Classification only:
+    For data shown on principal components (no `ready.grid`), train_predicted and
+    test_predicted: each sample's predicted class index, or its prediction (regression); on
+    the input plane the page computes them with the boundary. Classification only:
     confusion_train and confusion_test, (k, k) counts of samples of true class i (row)
     predicted as class j (column).
 

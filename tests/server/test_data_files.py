@@ -285,8 +285,10 @@ def test_an_exported_model_loads_in_mlp_engine_and_predicts_identically(talk, tm
     arrays = frame["decoded"]
     for l, layer in enumerate(model.sequential):
         np.testing.assert_allclose(layer.W, arrays["W", l], rtol=1e-6)
-    test_x = np.array(ready["test"]["x"])
-    np.testing.assert_array_equal(model.predict_classes(test_x), arrays["test_predicted", None])
+    test_x, test_y = np.array(ready["test"]["x"]), np.array(ready["test"]["y"], dtype=int)
+    predicted = model.predict_classes(test_x)
+    confusion = confusion_matrix(test_y, predicted, labels=range(len(ready["classes"])))
+    np.testing.assert_array_equal(confusion, arrays["confusion_test", None])
 
 
 def run_script(text: str, tmp_path: Path) -> dict:

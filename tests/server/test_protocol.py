@@ -507,11 +507,12 @@ def test_frame_losses_are_the_engines(first_frames):
 def test_frames_carry_the_weights_the_page_draws_the_plane_from(first_frames):
     """The output over the plane and the neurons' maps are the page's to compute (its forward
     pass is checked against the engine in tests/browser/test_forward_parity.py): frames carry
-    W and b, and `ready` the grid and each layer's activation."""
+    W and b, and `ready` the grid and each layer's activation. Each sample's prediction too
+    is the page's to compute on the plane (only principal components get them sent)."""
     frame, arrays = first_frames[0]
     assert {name for name, _ in arrays} == {
         "input", "W", "b", "dW", "db", "mean_abs_delta", "z", "a", "delta",
-        "train_predicted", "test_predicted", "confusion_train", "confusion_test",
+        "confusion_train", "confusion_test",
     }  # fmt: skip
     model = build_run(FRAME_CONFIG, 1, 0).model
     for l, layer in enumerate(model.sequential):

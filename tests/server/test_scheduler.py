@@ -157,10 +157,15 @@ def test_the_server_process_threads_do_not_grow_with_its_sessions(live_server):
             await websocket.send(json.dumps({"type": "configure"}))
             await websocket.send(json.dumps({"type": "play"}))
             sockets.append(websocket)
+        deadline = time.monotonic() + SAFETY_NET
         for websocket in sockets:  # every session has trained (its frame after play)
             while True:
+                assert time.monotonic() < deadline, "a session sent no frame of its training"
                 message = await asyncio.wait_for(websocket.recv(), SAFETY_NET)
-                if isinstance(message, str) and '"state": "running"' in message:
+                if isinstance(message, bytes):
+                    continue
+                message = json.loads(message)
+                if message["type"] == "frame" and message["state"] == "running":
                     break
         return sockets
 
