@@ -23,11 +23,13 @@ The students' browsers would run elsewhere; here one client process stands in fo
 on the server's own cores, so it does what a page's connection does and no more: it takes
 every byte off the socket and inflates every message, reading a frame's epoch from the head
 of its JSON, on uvloop (a browser's networking is native code too). The `client cores` column
-is the CPU it took in the window, taken from the server's. After the table, for each tree and
-worker count measured with one session and more, all sessions' epochs/s together against one
-session's times the cores (the issue's "60% of one session's epochs/s times the cores").
-This machine's share moves by several points from minute to minute (other work on its host):
-`--rounds` measures every case again, in turn, and gives each share's median.
+is the CPU it took in the window, taken from the server's; `server cores` the CPU the server's
+processes got (user + system time: what the host lets a shared machine run). After the table,
+for each tree and worker count measured with one session and more, all sessions' epochs/s
+together against one session's times the cores (the issue's "60% of one session's epochs/s
+times the cores"), and the epochs each CPU-second the server was given bought. This machine's
+share moves by several points from minute to minute (other work on its host): `--rounds`
+measures every case again, in turn, and gives each share's median.
 
 **Churn** (`--churn`, what CI checks through tests/server/test_load.py): the sessions open at
 once and a quarter of them vanish at random moments (the TCP connection aborted, without a
@@ -78,6 +80,21 @@ def rss_mb(pid: int) -> float:
 
 def thread_count(pid: int) -> int:
     return proc_status(pid, "Threads")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) that process `pid` and its children (the workers) have used:
+    time the machine gave them, whatever else ran on its host meanwhile (steal is not in it)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields_after_name = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields_after_name[1]) == pid:
+            total += (int(fields_after_name[11]) + int(fields_after_name[12])) / ticks
+    return total
 
 
 def child_count(pid: int) -> int:
@@ -283,8 +300,11 @@ def _sessions_per_worker(ws_url: str, tries: int = 30) -> dict[int, int]:
     return seen
 
 
-async def _capacity(ws_url: str, sessions: int, seconds: float) -> tuple[dict, float, list[dict]]:
-    """{pid: sessions}, the client's CPU (cores) in the window, and each session's figures."""
+async def _capacity(
+    ws_url: str, server_pid: int, sessions: int, seconds: float
+) -> tuple[dict, tuple[float, float], list[dict]]:
+    """{pid: sessions}, the client's and the server's CPU (cores) in the window, and each
+    session's figures."""
     n_training = sessions if sessions < MIXED_FROM else sessions // 2
     students = [Student(trains=i < n_training) for i in range(sessions)]
     readers = []
@@ -306,11 +326,12 @@ async def _capacity(ws_url: str, sessions: int, seconds: float) -> tuple[dict, f
             readers.append(asyncio.create_task(_read_all(student)))
         await asyncio.sleep(SETTLE_SECONDS)
         began, first = time.perf_counter(), [student.snapshot() for student in students]
-        client_began = time.process_time()
+        client_began, server_began = time.process_time(), cpu_seconds(server_pid)
         per_worker = await asyncio.to_thread(_sessions_per_worker, ws_url)
         await asyncio.sleep(seconds - (time.perf_counter() - began))
         ended, last = time.perf_counter(), [student.snapshot() for student in students]
         client_seconds = time.process_time() - client_began
+        server_seconds = cpu_seconds(server_pid) - server_began
     finally:
         for reader in readers:
             reader.cancel()
@@ -318,7 +339,7 @@ async def _capacity(ws_url: str, sessions: int, seconds: float) -> tuple[dict, f
     elapsed = ended - began
     return (
         per_worker,
-        client_seconds / elapsed,
+        (client_seconds / elapsed, server_seconds / elapsed),
         [
             {
                 "trains": student.trains,
@@ -341,7 +362,9 @@ def capacity(root: Path, workers: int, sessions: int, seconds: float) -> dict:
         time.sleep(0.5)  # the warm-up sessions end
         load = os.getloadavg()[0]
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            per_worker, client_cores, rows = runner.run(_capacity(ws_url, sessions, seconds))
+            per_worker, (client_cores, server_cores), rows = runner.run(
+                _capacity(ws_url, server.process.pid, sessions, seconds)
+            )
     finally:
         server.stop()
     training = [row for row in rows if row["trains"]]
@@ -368,6 +391,7 @@ def capacity(root: Path, workers: int, sessions: int, seconds: float) -> dict:
         "handshake_max_s": handshakes[-1],
         "per_worker": sorted(per_worker.values(), reverse=True),
         "client_cores": client_cores,
+        "server_cores": server_cores,
     }
 
 
@@ -378,7 +402,7 @@ def _percentile(ordered: list[float], percent: float) -> float:
 TABLE_HEAD = (
     "| tree | workers | sessions (training) | frames/s median / p5 / min | epochs/s median / min "
     "| epochs/s all together | kB/s median | handshake median / max | sessions per worker "
-    "| client cores | load |\n|---|---|---|---|---|---|---|---|---|---|---|"
+    "| server cores | client cores | load |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -388,7 +412,8 @@ def table_row(f: dict) -> str:
         f"| {f['fps_median']:.1f} / {f['fps_p5']:.1f} / {f['fps_min']:.1f} "
         f"| {f['eps_median']:,.0f} / {f['eps_min']:,.0f} | {f['eps_total']:,.0f} "
         f"| {f['kbps_median']:.1f} | {f['handshake_median_s']:.3f} / {f['handshake_max_s']:.3f} s "
-        f"| {' + '.join(map(str, f['per_worker']))} | {f['client_cores']:.2f} "
+        f"| {' + '.join(map(str, f['per_worker']))} | {f['server_cores']:.2f} "
+        f"| {f['client_cores']:.2f} "
         f"| {f['load_before']:.1f} |"
     )
 
@@ -410,7 +435,9 @@ def shares_of_one_session(cases: list[dict]) -> list[str]:
                     f"{f['root']}, {f['workers']} workers, {f['sessions']} sessions, round "
                     f"{f['round']}: {f['eps_total']:,.0f} epochs/s = {share:.0%} of one "
                     f"session's {one['eps_total']:,.0f} x {cores} cores (the client took "
-                    f"{f['client_cores']:.2f} of them)"
+                    f"{f['client_cores']:.2f} of them); per CPU-second the server used, "
+                    f"{f['eps_total'] / f['server_cores']:,.0f} epochs against one session's "
+                    f"{one['eps_total'] / one['server_cores']:,.0f}"
                 )
     for (root, workers, sessions), values in shares.items():
         if len(values) > 1:
