@@ -226,6 +226,15 @@ def _step(theta, grad, lo, hi, n_weights, rule, c1, c2, c3, corrections, rates, 
             )
 
 
+def _epoch_holding_lock(
+    theta, grad, widths, X, Y, order, m, forms, update, rates, buffers, t, scratch, limits
+):
+    """`_epoch`, compiled to keep the interpreter lock while it runs (see `train_epoch`)."""
+    return _epoch(
+        theta, grad, widths, X, Y, order, m, forms, update, rates, buffers, t, scratch, limits
+    )
+
+
 def _epoch(theta, grad, widths, X, Y, order, m, forms, update, rates, buffers, t, scratch, limits):
     """One epoch of mini-batch training; returns the rule's new step count t, or -1 as soon as
     a batch's inputs hold a NaN or an infinity (checked as they are gathered: the caller need
@@ -412,6 +421,7 @@ def _sgd_step(theta, grad, eta):
 
 
 _compiled = None
+_holding = None
 _passes = None
 _compile_lock = threading.Lock()
 
@@ -422,7 +432,7 @@ def _compile() -> None:
     Numba is imported here, not at the top, so that importing the engine stays quick for code
     that never trains (it is a declared dependency, always installed).
     """
-    global _compiled, _passes, _phi, _vjp, _output_error, _step
+    global _compiled, _holding, _passes, _phi, _vjp, _output_error, _step, _epoch
     from numba import njit
 
     _register_blas_gemm()
@@ -430,7 +440,9 @@ def _compile() -> None:
     # products (it may reorder a sum, as BLAS does); NaN and inf keep their meaning.
     jit = njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
     _phi, _vjp, _output_error, _step = jit(_phi), jit(_vjp), jit(_output_error), jit(_step)
-    _compiled = jit(_epoch)
+    _compiled = _epoch = jit(_epoch)
+    # A function of its own, so that the disk cache keeps it apart (it keys by function).
+    _holding = njit(cache=True, nogil=False)(_epoch_holding_lock)
     # The passes: no fastmath, so that they round as NumPy does.
     exact = njit(cache=True, nogil=True)
     _passes = SimpleNamespace(
@@ -438,12 +450,14 @@ def _compile() -> None:
     )
 
 
-def compiled_epoch():
-    """The compiled `_epoch`: Numba compiles it on first use."""
+def compiled_epoch(release_lock: bool = True):
+    """The compiled `_epoch` (Numba compiles it on first use): one that lets the process's
+    other threads run Python while it computes, or, with `release_lock=False`, one that keeps
+    the interpreter lock."""
     with _compile_lock:
         if _compiled is None:
             _compile()
-    return _compiled
+    return _compiled if release_lock else _holding
 
 
 def passes() -> SimpleNamespace:
@@ -555,6 +569,7 @@ def train_epoch(
     buffers: tuple[np.ndarray, ...],
     t: int,
     scratch: np.ndarray,
+    release_lock: bool = True,
 ) -> int | None:
     """Run one epoch over the batches `order` (flattened), updating `theta` and the rule's
     `buffers` in place, working in `scratch` (`scratch_size(widths, batch_size)` elements of
@@ -564,6 +579,12 @@ def train_epoch(
 
     Every constant is cast to theta's dtype, as NumPy casts a Python float that meets a float32
     array, so that a float32 epoch here rounds as the NumPy epoch does.
+
+    The epoch lets the process's other threads run Python meanwhile; with `release_lock=False`
+    it keeps the interpreter lock. Releasing it costs a handover to a waiting thread and back
+    at every epoch: where a process has about one core for several threads that all want the
+    lock (a server's worker with many sessions), a small network's short epoch does more
+    training per CPU-second keeping it (docs/deploy.md, "Fourth session").
     """
     real = theta.dtype.type
     code, constants = epoch.rule
@@ -572,7 +593,7 @@ def train_epoch(
     buffer1, buffer2 = (*buffers, empty, empty)[:2]
     (hidden, hidden_alpha), (output, output_alpha) = epoch.hidden, epoch.output
     forms = (hidden, real(hidden_alpha), output, real(output_alpha), epoch.cost, epoch.fused)
-    t = compiled_epoch()(
+    t = compiled_epoch(release_lock)(
         theta,
         grad,
         np.array(widths, dtype=np.int64),
@@ -592,19 +613,22 @@ def train_epoch(
 
 
 def warm_up() -> None:
-    """Compile (or load from the disk cache) the float64 loop, e.g. when a server starts."""
+    """Compile (or load from the disk cache) the float64 loop, both the one that releases the
+    interpreter lock and the one that keeps it, e.g. when a server starts."""
     theta = np.zeros(2)
     epoch = Epoch((RELU, 0.0), (LINEAR, 0.0), MSE, False, (SGD, ()), 0.01, 0.0, 0.0)
-    train_epoch(
-        theta,
-        np.zeros(2),
-        [1, 1],
-        np.zeros((2, 1)),
-        np.zeros((2, 1)),
-        np.arange(2),
-        2,
-        epoch,
-        (),
-        0,
-        np.empty(scratch_size([1, 1], 2)),
-    )
+    for release_lock in (True, False):
+        train_epoch(
+            theta,
+            np.zeros(2),
+            [1, 1],
+            np.zeros((2, 1)),
+            np.zeros((2, 1)),
+            np.arange(2),
+            2,
+            epoch,
+            (),
+            0,
+            np.empty(scratch_size([1, 1], 2)),
+            release_lock,
+        )

@@ -68,6 +68,10 @@ class MLP:
     #: measured on the benchmark machine, above it the loop's own step pass (Adam's, L1's)
     #: loses to NumPy's whole-vector operations.
     KERNEL_MAX_BATCH_WORK = 200_000
+    #: Whether a small network's compiled epoch lets the process's other threads run Python
+    #: meanwhile (`kernels.train_epoch`): a server whose worker trains many sessions sets it
+    #: False while they wait for its turns. A large network's epoch always lets them.
+    release_lock = True
 
     def __init__(
         self,
@@ -494,7 +498,8 @@ class MLP:
             widths = [self.n_x, *self.n_h, self.n_y]
             arrays = self.theta, self.grad, widths, X, Y, order, batch_size
             scratch = self._epoch_scratch(kernels.scratch_size(widths, batch_size))
-            t = kernels.train_epoch(*arrays, epoch_form, buffers, t, scratch)
+            release_lock = self.release_lock or not small
+            t = kernels.train_epoch(*arrays, epoch_form, buffers, t, scratch, release_lock)
             if t is None or not (inputs_checked or self._rows_finite(X, order)):
                 self._restore(before)
                 raise ValueError(checks.NOT_FINITE_INPUTS)

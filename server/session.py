@@ -35,7 +35,7 @@ from .frames import FrameJob, frame_message, frame_text
 from .inspector import GradcheckTooLarge, gradcheck_report, inspection_message
 from .protocol import TrainConfig
 from .run import Run, build_run, ready_message
-from .scheduler import Scheduler
+from .scheduler import MAX_TURN_SECONDS, Scheduler
 
 #: Control messages waiting for a client that does not read; past this the connection closes.
 MAX_PENDING_MESSAGES = 1000
@@ -318,6 +318,12 @@ class TrainingSession:
         scheduler's thread to the next session."""
         start, cpu_start = time.perf_counter(), time.thread_time()
         deadline = start + seconds
+        # A turn cut short means other sessions wait for this thread: their epochs and the
+        # event loop's sends all want the worker's one interpreter lock, and a small network's
+        # epoch that hands it over and takes it back costs more than it lets them do
+        # (docs/deploy.md, "Fourth session"); alone, the session lets the event loop run.
+        if self.run is not None:
+            self.run.model.release_lock = seconds >= MAX_TURN_SECONDS
         while self._should_train():
             self._train_epoch()
             if time.perf_counter() >= deadline:

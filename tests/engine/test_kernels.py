@@ -336,7 +336,7 @@ def test_large_batches_of_large_networks_use_numpy_unless_their_steps_fold(monke
     """A large network trains compiled when its rule's steps fold into eq. 15's GEMMs (SGD,
     momentum, no L1), on NumPy otherwise, where the loop's step pass would cost the most."""
     calls = []
-    monkeypatch.setattr(kernels, "train_epoch", lambda *args: calls.append(args) or args[-2])
+    monkeypatch.setattr(kernels, "train_epoch", lambda *args: calls.append(args) or args[9])
     X, Y = np.zeros((64, 2)), np.zeros((64, 1))
     MLP(2, [4], 1).train_epoch(X, Y, batch_size=8)
     assert len(calls) == 1
@@ -348,6 +348,25 @@ def test_large_batches_of_large_networks_use_numpy_unless_their_steps_fold(monke
     for optimizer in ("sgd", "momentum"):
         MLP(2, [32] * 8, 1, optimizer=optimizer).train_epoch(X, Y, batch_size=64)
     assert len(calls) == 3
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", Momentum(mu=0.5), Adam(beta1=0.8)], ids=str)
+def test_an_epoch_that_keeps_the_interpreter_lock_is_the_same_epoch(optimizer):
+    """`release_lock=False` (a crowded server worker's choice) runs the same compiled code
+    without Numba's nogil: the same weights and rule state, bit for bit."""
+    assert kernels.compiled_epoch(True).targetoptions["nogil"] is True
+    assert kernels.compiled_epoch(False).targetoptions["nogil"] is False
+    X, y = make_dataset("spiral", 120, noise=0.1, seed=3)
+    models = []
+    for release_lock in (True, False):
+        model = MLP(2, [6, 5], 1, cost="binary_crossentropy", output_activation="sigmoid",
+                    hidden_activation="tanh", optimizer=optimizer, l2=0.01, seed=5)  # fmt: skip
+        model.release_lock = release_lock
+        losses = [model.train_epoch(X, y, batch_size=8) for _ in range(4)]
+        models.append((model.theta.copy(), losses, model.optimizer.state_arrays()))
+    (theta, losses, (t, buffers)), (theta2, losses2, (t2, buffers2)) = models
+    assert theta.tobytes() == theta2.tobytes() and losses == losses2 and t == t2
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(buffers, buffers2, strict=True))
 
 
 def test_the_compiled_loop_advances_the_rule_through_its_own_state():
