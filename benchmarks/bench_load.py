@@ -82,31 +82,29 @@ def thread_count(pid: int) -> int:
     return proc_status(pid, "Threads")
 
 
+def _processes():
+    """(pid, the fields of /proc/<pid>/stat after the command's name) of every process."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            yield int(stat.parent.name), stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) that process `pid` and its children (the workers) have used:
     time the machine gave them, whatever else ran on its host meanwhile (steal is not in it)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields_after_name = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(stat.parent.name) == pid or int(fields_after_name[1]) == pid:
-            total += (int(fields_after_name[11]) + int(fields_after_name[12])) / ticks
-    return total
+    return sum(
+        (int(fields[11]) + int(fields[12])) / ticks
+        for process, fields in _processes()
+        if process == pid or int(fields[1]) == pid
+    )
 
 
 def child_count(pid: int) -> int:
     """Processes whose parent is `pid`."""
-    count = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields_after_name = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        count += int(fields_after_name[1]) == pid
-    return count
+    return sum(int(fields[1]) == pid for _, fields in _processes())
 
 
 @dataclass
