@@ -19,7 +19,12 @@
  * paint(canvas context, frame, area, figure, context) (the background; returns the caption),
  * legend(run, draw) and legendKey(draw) (when it changes), valueAt(figure, at) (the readout
  * under the pointer, if the view has one), pointCount(figure, context), wire(figure) (its own
- * Plotly events, if any)}.
+ * Plotly events, if any), figureKey(draw) (optional: what the figure is built for, when that
+ * is not the run; a figure is built again only when it changes)}.
+ *
+ * Building a figure replaces the element's children, and a click whose press and release
+ * straddle that is lost; so draw mode, where every point makes a new run, keeps its figure
+ * for as long as the plane's extent stays the same.
  */
 
 import { AXIS_LINE } from "./colors.js";
@@ -179,11 +184,14 @@ export function renderBoundary(element, frame, context) {
   const viewName = figureView(run, draw);
   const view = VIEWS[viewName];
   let figure = figures.get(element);
-  if (!figure || figure.run !== run || figure.view !== view) {
+  const key = view.figureKey ? view.figureKey(draw) : run;
+  if (!figure || figure.key !== key || figure.view !== view) {
     figure = build(element, run, view, draw);
+    figure.key = key;
     figures.set(element, figure);
     figure.legendKey = null;
   }
+  figure.run = run;
   figure.frame = frame;
   figure.context = context;
   const title = paintBackground(element, figure, frame, context);

@@ -24,6 +24,8 @@ export const drawView = {
   probes: false,
   drawing: true,
   ranges: (run, draw) => ({ x: draw.range, y: draw.range }),
+  /** Each point drawn makes a new run; the figure stays as long as the plane does. */
+  figureKey: (draw) => draw.range.join(),
   axisTitles: () => ["x₁", "x₂"],
   samples: () => ({}),
   traces: (figure, frame, context) => [drawnTrace(context.draw)],

@@ -163,6 +163,30 @@ def test_drawn_points_are_sent_again_after_a_reconnection(watched, own_server):
     watched.console_errors[:] = [e for e in watched.console_errors if "WebSocket" not in e]
 
 
+def test_a_click_held_while_the_next_run_arrives_still_draws_its_point(watched):
+    """Every point drawn makes a new run. A click pressed before one arrives and released
+    after its frame is drawn is still a click on the plane: the plot under the pointer is not
+    built again for each run (it was, and such a click was lost)."""
+    page = watched.open("speed=100")
+    page.get_by_test_id("draw-mode").click()
+    draw_points(page)
+    page.mouse.move(*plane_pixel(page, 0.0, 3.0))
+    page.mouse.down()
+    page.evaluate("window.playground.stats.drawnEpoch = -1")
+    # Meanwhile another point is drawn (a click dispatched on the plot), which makes a new run.
+    page.evaluate(
+        f"""([x, y]) => {PLOT}.parentElement.dispatchEvent(
+            new MouseEvent("click", {{clientX: x, clientY: y, bubbles: true}}))""",
+        list(plane_pixel(page, 0.0, -3.0)),
+    )
+    # ... and its first frame is drawn.
+    wait_for_run(page, f"{SAMPLES} === 11 && window.playground.stats.drawnEpoch === 0")
+    page.mouse.up()
+    expect(page.get_by_test_id("draw-count")).to_have_text("12 points")
+    run = wait_for_run(page, f"{SAMPLES} === 12")
+    assert (0.0, 3.0) in [(round(x1, 1), round(x2, 1)) for x1, x2, _ in drawn(run)]
+
+
 def test_drawing_regression_targets_and_more_classes(watched):
     page = watched.open()
     page.get_by_test_id("draw-mode").click()
