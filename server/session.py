@@ -21,6 +21,7 @@ import contextlib
 import math
 import threading
 import time
+import weakref
 from collections import deque
 
 import numpy as np
@@ -54,6 +55,51 @@ FRAME_BUDGET = 0.5
 FRAME_TIME_SMOOTHING = 0.2
 
 
+class Doorbell:
+    """Wakes an event loop for the outboxes that have something to send: once for all those
+    put to since it last woke, not once a message.
+
+    A worker's scheduler threads put 30 frames a second for each of its sessions; a wake-up
+    each (`call_soon_threadsafe`, a write to the loop's self-pipe) made the kernel switch to
+    the loop's thread while the putting thread held the interpreter lock, which the loop then
+    waited for. Rung while a wake-up is on its way, the bell only adds the outbox's event to
+    those that wake-up sets: under load many frames share one wake-up, alone nothing waits
+    longer than before.
+    """
+
+    _bells: "weakref.WeakKeyDictionary[object, Doorbell]" = weakref.WeakKeyDictionary()
+    _bells_lock = threading.Lock()
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._rung: dict[asyncio.Event, None] = {}  # in the order rung
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop) -> "Doorbell":
+        """The one doorbell of `loop`."""
+        with cls._bells_lock:
+            bell = cls._bells.get(loop)
+            if bell is None:
+                bell = cls._bells[loop] = cls(loop)
+            return bell
+
+    def ring(self, event: asyncio.Event) -> None:
+        """Have the loop set `event` soon."""
+        with self._lock:
+            first = not self._rung
+            self._rung[event] = None
+        if first:
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to wake
+                self._loop.call_soon_threadsafe(self._answer)
+
+    def _answer(self) -> None:
+        with self._lock:
+            rung, self._rung = self._rung, {}
+        for event in rung:
+            event.set()
+
+
 class Outbox:
     """Messages from the session's turns to the websocket's sender coroutine: the typed
     messages of `protocol` go in, their JSON text (`protocol.wire_text`) comes out, serialised
@@ -72,6 +118,7 @@ class Outbox:
         self.overflowed = False
         self.overflow = asyncio.Event()  # set with `overflowed`, for the handler to wait on
         self._ready = asyncio.Event()
+        self._doorbell = Doorbell.of(loop)
 
     def _call_on_loop(self, callback) -> None:
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to wake
@@ -103,7 +150,7 @@ class Outbox:
                 self._frame = None
             self._control.append((text, None))
             self.pending_bytes += len(text)
-        self._call_on_loop(self._ready.set)
+        self._doorbell.ring(self._ready)
 
     def sent(self, text: str) -> None:
         """A control message taken from the outbox has been written to the socket."""
@@ -118,7 +165,7 @@ class Outbox:
         text = frame_text(message)
         with self._lock:
             self._frame = (text, payload)
-        self._call_on_loop(self._ready.set)
+        self._doorbell.ring(self._ready)
 
     async def take(self) -> list[tuple[str, bytes | None]]:
         """Wait for messages; return them in the order they were put (a control message has
@@ -194,7 +241,7 @@ class TrainingSession:
         self._next_epoch_at = 0.0
         self._rate_window: deque = deque(maxlen=64)
         self.frame_seconds = 0.0  # how long a frame takes to build: a moving average
-        self._trained_since_frame = 0.0  # CPU seconds of training since the last frame
+        self._trained_since_frame = 0.0  # seconds of training since the last frame
         self.run_states = run_state.StateSchedule()  # the page's copy of the run (`resume`)
         self.restart_told = threading.Event()  # the page knows the server stops (`tell_restart`)
         scheduler.add(self)
@@ -316,7 +363,7 @@ class TrainingSession:
     def _train_for(self, seconds: float) -> None:
         """Train the epochs that are due, for at most about `seconds` before giving the
         scheduler's thread to the next session."""
-        start, cpu_start = time.perf_counter(), time.thread_time()
+        start = time.perf_counter()
         deadline = start + seconds
         # A turn cut short means other sessions wait for this thread: their epochs and the
         # event loop's sends all want the worker's one interpreter lock, and a small network's
@@ -328,8 +375,9 @@ class TrainingSession:
             self._train_epoch()
             if time.perf_counter() >= deadline:
                 break
-        self.compute_used += time.perf_counter() - start
-        self._trained_since_frame += time.thread_time() - cpu_start
+        took = time.perf_counter() - start
+        self.compute_used += took
+        self._trained_since_frame += took
         if self.training and self.budget_spent:
             self.state, self.steps_left, self._dirty = "paused", 0, True
             self._status(
@@ -603,16 +651,17 @@ class TrainingSession:
             layer_space=self.layer_space,
         )
         self._dirty = False
-        # The thread's CPU time, not the clock's: waiting for the interpreter lock while other
-        # sessions' turns hold it costs this session nothing, and must not lower its rate.
-        start = time.thread_time()
+        # The clock's time, not the thread's CPU time (time.thread_time): on a crowded worker
+        # that system call, twice a turn, was where the kernel switched threads while this one
+        # held the interpreter lock (a sixth of the lock's time in py-spy; docs/deploy.md).
+        start = time.perf_counter()
         try:
             message, payload = frame_message(job)
         except Exception as error:  # a frame that cannot be built must not end the session
             self._error("internal", f"frame: {error}")
             return
         self.outbox.put_frame(message, payload)
-        took = time.thread_time() - start
+        took = time.perf_counter() - start
         # Averaged, so that one frame slowed by the machine's other work (the browser drawing
         # on the same cores) does not halve the frame rate on its own.
         self.frame_seconds += FRAME_TIME_SMOOTHING * (took - self.frame_seconds)

@@ -6,6 +6,7 @@ JSON, unlike Python's json module, has no other way to say."""
 import asyncio
 import json
 import math
+import threading
 
 from server import protocol
 from server.session import Outbox
@@ -56,3 +57,54 @@ def test_messages_go_out_in_the_order_they_were_put():
     messages = [protocol.Status(state="idle", epoch=0, message=str(i)) for i in range(5)]
     texts = asyncio.run(sent(*messages, protocol.Error(code="internal", message="x")))
     assert [json.loads(text).get("message") for text in texts] == ["0", "1", "2", "3", "4", "x"]
+
+
+class RecordingLoop:
+    """A loop stand-in that keeps the callbacks it is asked to call (the loop's wake-ups)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def call_soon_threadsafe(self, callback):
+        self.calls.append(callback)
+
+
+def test_frames_put_before_the_loop_wakes_share_one_wake_up():
+    loop = RecordingLoop()
+    outboxes = [Outbox(loop) for _ in range(3)]
+    for outbox in outboxes:
+        outbox.put_frame({"type": "frame"}, b"")
+    outboxes[0].put(protocol.Status(state="running", epoch=1, message="m"))
+    assert len(loop.calls) == 1  # four messages for three outboxes: one wake-up
+    loop.calls.pop()()  # the loop wakes: every outbox put to is told
+    assert all(outbox._ready.is_set() for outbox in outboxes)
+    outboxes[1].put_frame({"type": "frame"}, b"")
+    assert len(loop.calls) == 1  # the next message wakes the loop again
+
+
+def test_outboxes_filled_from_threads_are_all_taken_on_the_loop():
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        outboxes = [Outbox(loop) for _ in range(8)]
+
+        def fill(outbox, number):
+            for epoch in range(50):
+                outbox.put(protocol.Status(state="running", epoch=epoch, message=str(number)))
+
+        threads = [
+            threading.Thread(target=fill, args=(outbox, i)) for i, outbox in enumerate(outboxes)
+        ]
+        for thread in threads:
+            thread.start()
+        taken = [[] for _ in outboxes]
+
+        async def drain(i):
+            while len(taken[i]) < 50:
+                taken[i] += [json.loads(text)["epoch"] for text, _ in await outboxes[i].take()]
+
+        await asyncio.wait_for(asyncio.gather(*(drain(i) for i in range(8))), 30)
+        for thread in threads:
+            thread.join()
+        return taken
+
+    assert asyncio.run(scenario()) == [list(range(50))] * 8
