@@ -53,6 +53,8 @@ DEFAULT_FRAME_RATE = 30.0
 FRAME_BUDGET = 0.5
 #: Weight of the newest frame in the moving average of frame build times.
 FRAME_TIME_SMOOTHING = 0.2
+#: One frame in this many has its build timed (the first of a session's among them).
+FRAME_TIMED_EVERY = 8
 
 
 class Doorbell:
@@ -241,6 +243,7 @@ class TrainingSession:
         self._next_epoch_at = 0.0
         self._rate_window: deque = deque(maxlen=64)
         self.frame_seconds = 0.0  # how long a frame takes to build: a moving average
+        self._frames_built = 0
         self._trained_since_frame = 0.0  # seconds of training since the last frame
         self.run_states = run_state.StateSchedule()  # the page's copy of the run (`resume`)
         self.restart_told = threading.Event()  # the page knows the server stops (`tell_restart`)
@@ -651,20 +654,24 @@ class TrainingSession:
             layer_space=self.layer_space,
         )
         self._dirty = False
-        # The clock's time, not the thread's CPU time (time.thread_time): on a crowded worker
-        # that system call, twice a turn, was where the kernel switched threads while this one
-        # held the interpreter lock (a sixth of the lock's time in py-spy; docs/deploy.md).
-        start = time.perf_counter()
+        # The thread's CPU time, not the clock's: waiting for the interpreter lock while other
+        # sessions' turns hold it costs this session nothing, and must not lower its rate. But
+        # only every FRAME_TIMED_EVERY frames: on a crowded worker that system call was where
+        # the kernel switched threads while this one held the lock (docs/deploy.md).
+        timed = self._frames_built % FRAME_TIMED_EVERY == 0
+        self._frames_built += 1
+        start = time.thread_time() if timed else 0.0
         try:
             message, payload = frame_message(job)
         except Exception as error:  # a frame that cannot be built must not end the session
             self._error("internal", f"frame: {error}")
             return
         self.outbox.put_frame(message, payload)
-        took = time.perf_counter() - start
-        # Averaged, so that one frame slowed by the machine's other work (the browser drawing
-        # on the same cores) does not halve the frame rate on its own.
-        self.frame_seconds += FRAME_TIME_SMOOTHING * (took - self.frame_seconds)
+        if timed:
+            took = time.thread_time() - start
+            # Averaged, so that one frame slowed by the machine's other work (the browser
+            # drawing on the same cores) does not halve the frame rate on its own.
+            self.frame_seconds += FRAME_TIME_SMOOTHING * (took - self.frame_seconds)
 
     def _maybe_send_state(self) -> None:
         """The page's copy of the run, when it is due (`run_state.StateSchedule`); none after
