@@ -109,7 +109,6 @@ class Outbox:
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, max_bytes: int = MAX_PENDING_BYTES):
-        self._loop = loop
         self._lock = threading.Lock()
         self._control: deque = deque()
         self._frame: tuple[str, bytes] | None = None
@@ -121,10 +120,6 @@ class Outbox:
         self.overflow = asyncio.Event()  # set with `overflowed`, for the handler to wait on
         self._ready = asyncio.Event()
         self._doorbell = Doorbell.of(loop)
-
-    def _call_on_loop(self, callback) -> None:
-        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to wake
-            self._loop.call_soon_threadsafe(callback)
 
     def put(self, message: protocol.ServerMessage) -> None:
         """A control message (ready, status, error, export...): delivered in order.
@@ -143,7 +138,7 @@ class Outbox:
             if over_count or over_bytes:
                 self.overflowed = True
                 self._control.clear()  # the connection closes: nobody will read them
-                self._call_on_loop(self.overflow.set)
+                self._doorbell.ring(self.overflow)
                 return
             if self._frame is not None:
                 # A frame put before this message goes out before it: a run's last frame
