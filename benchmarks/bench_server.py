@@ -55,17 +55,19 @@ class Frame:
 def bare_epochs(config: TrainConfig, seconds: float) -> np.ndarray:
     """[epochs, seconds] of the engine alone, in this process, after a warm-up.
 
-    Row 0 is the worker's epoch (train_epoch, then the test loss), row 1 train_epoch alone;
-    they run in alternating short rounds so that both see the same load.
+    Row 0 is the worker's epoch (`Run.train_epoch`: the epoch, then both sets' losses from
+    one pass), row 1 train_epoch alone (with the training set's loss); they run in
+    alternating short rounds so that both see the same load.
     """
     run = build_run(config, 1, 0)
 
     def train(duration: float, with_test_loss: bool) -> tuple[int, float]:
         start, epochs = time.perf_counter(), 0
         while time.perf_counter() - start < duration:
-            run.model.train_epoch(run.X_train, run.Y_train, config.batch_size)
             if with_test_loss:
-                run.model.loss(run.X_test, run.Y_test)
+                run.train_epoch()
+            else:
+                run.model.train_epoch(run.X_train, run.Y_train, config.batch_size)
             epochs += 1
         return epochs, time.perf_counter() - start
 
@@ -196,7 +198,7 @@ def report(sent: dict, config: TrainConfig, seconds: float, results: Results) ->
                 ">= 1,000",
                 streaming >= 1000,
             ),
-            row("bare epochs/s: train_epoch + test loss (the worker's epoch)", f"{bare:,.0f}"),
+            row("bare epochs/s: the worker's epoch (`Run.train_epoch`)", f"{bare:,.0f}"),
             row("bare epochs/s: train_epoch alone", f"{bare_train_only:,.0f}"),
             row(
                 "streaming cost: 1 - streaming / bare (the worker's epoch)",

@@ -124,3 +124,14 @@ def batch_size(value, n_samples: int) -> int:
     if not 1 <= value <= n_samples:
         raise ValueError(f"batch_size must be between 1 and N = {n_samples}, got {value}")
     return int(value)
+
+
+def split_point(name: str, value, n_samples: int) -> int:
+    """`name`: the number of rows of a first set stacked before a second, both non-empty."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if not 1 <= value < n_samples:
+        raise ValueError(
+            f"{name} must leave rows in both sets: between 1 and {n_samples - 1}, got {value}"
+        )
+    return int(value)

@@ -137,6 +137,8 @@ class MLP:
         self._theta_before = np.empty_like(self.theta)
         self.activations_cache: list[np.ndarray] = []
         self.weighted_inputs_cache: list[np.ndarray] = []
+        #: a^L of the second set's rows in the last pass over two sets (`split_losses`)
+        self.held_out_output: np.ndarray | None = None
 
     def _bind_parameters(self) -> None:
         """Keep every parameter in one flat vector `theta`, weights first: [W^1..W^L, b^1..b^L].
@@ -302,6 +304,34 @@ class MLP:
         self._forward(X)
         return self._cost(Y)
 
+    def split_losses(self, X, Y, n_first: int) -> tuple[float, float]:
+        """The cost C of the first `n_first` rows of (X, Y) and of the other rows: what `loss`
+        gives for each of two sets stacked (a training set, then a test set), from one forward
+        pass over both. A small network's pass is mostly NumPy's cost per call, so the two
+        sets' losses cost little more than one's. Afterwards the caches hold the first set's
+        pass (views into the whole's), and `held_out_output` the second set's a^L."""
+        X = self.check_inputs(X)
+        Y = self.check_targets(Y, X.shape[0])
+        n_first = checks.split_point("n_first", n_first, X.shape[0])
+        self._forward(X)
+        return self._split_costs(Y, n_first)
+
+    def _split_costs(self, Y: np.ndarray, n_first: int) -> tuple[float, float]:
+        """After a forward pass over two sets stacked: each set's cost (eq. 7, the mean over
+        its own samples, plus the regularisation), the caches cut to the first set's rows."""
+        a = self.activations_cache[-1]
+        if self.fused:
+            costs = self.cost.fused_sample_costs(self.weighted_inputs_cache[-1], Y)
+            first, second = float(costs[:n_first].mean()), float(costs[n_first:].mean())
+        else:
+            first = self.cost(a[:n_first], Y[:n_first])
+            second = self.cost(a[n_first:], Y[n_first:])
+        self.held_out_output = a[n_first:]
+        self.activations_cache = [a[:n_first] for a in self.activations_cache]
+        self.weighted_inputs_cache = [z[:n_first] for z in self.weighted_inputs_cache]
+        penalty = self._regularization()
+        return first + penalty, second + penalty
+
     def evaluate(self, X, Y) -> dict[str, float]:
         """{"loss": C, "accuracy": ...} or {"loss": C, "r2": ...}, as the model's `metric` says."""
         X = self.check_inputs(X)
@@ -312,12 +342,15 @@ class MLP:
         self._forward(X)
         return {"loss": self._cost(Y), self.metric: self.score(Y)}
 
-    def score(self, Y: np.ndarray) -> float:
-        """The model's `metric` of the last forward pass's outputs against targets Y, an
-        (m, n_y) array of the model's dtype (as `check_targets` makes it)."""
-        if not self.activations_cache:
-            raise ValueError("score needs a forward pass first")
-        return metrics.METRICS[self.metric](self.activations_cache[-1], Y)
+    def score(self, Y: np.ndarray, outputs: np.ndarray | None = None) -> float:
+        """The model's `metric` of the last forward pass's outputs (or of `outputs`, a^L of
+        another pass, e.g. `held_out_output`) against targets Y, an (m, n_y) array of the
+        model's dtype (as `check_targets` makes it)."""
+        if outputs is None:
+            if not self.activations_cache:
+                raise ValueError("score needs a forward pass first")
+            outputs = self.activations_cache[-1]
+        return metrics.METRICS[self.metric](outputs, Y)
 
     # -- backward pass --------------------------------------------------------------------------
     def output_delta(self, Y: np.ndarray) -> np.ndarray:
@@ -462,7 +495,21 @@ class MLP:
         X = checks.inputs(X, self.n_x, self.dtype, finite=False)
         Y = self.check_targets(Y, X.shape[0])
         batch_size = checks.batch_size(batch_size, X.shape[0])
-        return self._train_epoch(X, Y, batch_size, epoch, evaluate, inputs_checked=False)
+        return self._train_epoch(X, Y, batch_size, epoch, evaluate, inputs_checked=False)[0]
+
+    def train_epoch_and_test(
+        self, X, Y, n_train: int, batch_size: int = 32, epoch: int = 0
+    ) -> tuple[float, float]:
+        """One epoch of `train_epoch` on the first `n_train` rows of (X, Y), a training set
+        with a test set stacked after it, and the cost after it of each set (`split_losses`:
+        one forward pass over both). The caches then hold the training set's pass, and
+        `held_out_output` the test set's a^L. A TrainingDiverged (the training set's cost not
+        finite) restores the model as `train_epoch`'s does."""
+        X = checks.inputs(X, self.n_x, self.dtype, finite=False)
+        Y = self.check_targets(Y, X.shape[0])
+        n_train = checks.split_point("n_train", n_train, X.shape[0])
+        batch_size = checks.batch_size(batch_size, n_train)
+        return self._train_epoch(X, Y, batch_size, epoch, inputs_checked=False, n_train=n_train)
 
     def compiled_epoch(self) -> "kernels.Epoch | None":
         """The description of an epoch for `kernels`, read from this model's own objects, or
@@ -478,11 +525,14 @@ class MLP:
         return kernels.Epoch(*parts[:3], self.fused, parts[3], self.learning_rate, self.l1, self.l2)
 
     def _train_epoch(
-        self, X, Y, batch_size, epoch, evaluate=True, inputs_checked=True
-    ) -> float | None:
+        self, X, Y, batch_size, epoch, evaluate=True, inputs_checked=True, n_train=None
+    ) -> tuple[float | None, float | None]:
         """The epoch of `train_epoch` on checked arrays; with `inputs_checked=False`, X is tested
         for NaN and inf here (by the compiled epoch as it gathers its batches), and a bad X
-        raises a ValueError with the model as it was, random generator included."""
+        raises a ValueError with the model as it was, random generator included. Returns the
+        cost after the epoch and None, or with `n_train` (`train_epoch_and_test`: the epoch
+        trains on the first n_train rows) the two sets' costs."""
+        n_samples = X.shape[0] if n_train is None else n_train
         small = batch_size * self.n_weights <= self.KERNEL_MAX_BATCH_WORK
         epoch_form = self.compiled_epoch() if self.accelerate else None
         # A large network trains compiled when its weights' steps fold into eq. 15's products
@@ -492,7 +542,7 @@ class MLP:
             raise ValueError(checks.NOT_FINITE_INPUTS)
         np.copyto(self._theta_before, self.theta)
         before = self._theta_before, self.optimizer.state_arrays(), self.rng.bit_generator.state
-        order = self.batches(X.shape[0], batch_size).ravel()
+        order = self.batches(n_samples, batch_size).ravel()
         if compiled:
             t, buffers = self.optimizer.lend_state(self.theta)
             widths = [self.n_x, *self.n_h, self.n_y]
@@ -514,7 +564,11 @@ class MLP:
             for rows in order.reshape(-1, batch_size):
                 batch_X = np.take(X, rows, axis=0, out=scratch.X, mode="clip")
                 self._update(batch_X, np.take(Y, rows, axis=0, out=scratch.Y, mode="clip"), fold)
-        if evaluate:
+        held_out_loss = None
+        if n_train is not None:  # one pass over both sets (`split_losses`)
+            self._forward(X)
+            loss, held_out_loss = self._split_costs(Y, n_train)
+        elif evaluate:
             self._forward(X)
             loss = self._cost(Y)
         else:
@@ -522,7 +576,7 @@ class MLP:
         if loss is not None and not np.isfinite(loss):
             self._restore(before)
             raise TrainingDiverged(epoch, loss)
-        return loss
+        return loss, held_out_loss
 
     def _restore(self, before: tuple) -> None:
         """Back to the model before an epoch: its theta, the rule's state, the generator's."""
@@ -534,7 +588,8 @@ class MLP:
     @staticmethod
     def _rows_finite(X: np.ndarray, order: np.ndarray) -> bool:
         """Whether the rows of X that no batch of `order` gathered (the N mod m left out of
-        the epoch) hold only finite values: the compiled epoch tested the others."""
+        the epoch, and a test set's rows after the training set's) hold only finite values:
+        the compiled epoch tested the others."""
         if order.size == X.shape[0]:
             return True
         left_out = np.ones(X.shape[0], bool)
@@ -558,7 +613,7 @@ class MLP:
             Y_val = self.check_targets(validation_data[1], X_val.shape[0])
         history: dict[str, list] = {}
         for epoch in range(1, epochs + 1):
-            record = {"epoch": epoch, "train_loss": self._train_epoch(X, Y, batch_size, epoch)}
+            record = {"epoch": epoch, "train_loss": self._train_epoch(X, Y, batch_size, epoch)[0]}
             if validation_data is not None:
                 record.update({f"val_{k}": v for k, v in self._evaluate(X_val, Y_val).items()})
             for key, value in record.items():

@@ -94,13 +94,18 @@ class FrameArrays:
 
 
 def add_predictions(
-    arrays: FrameArrays, model: MLP, split: str, labels: np.ndarray, k: int, each: bool
+    arrays: FrameArrays,
+    model: MLP,
+    a: np.ndarray,
+    split: str,
+    labels: np.ndarray,
+    k: int,
+    each: bool,
 ):
-    """After `model`'s forward pass over a split: with `each`, each sample's predicted class
+    """From `model`'s outputs a^L over a split: with `each`, each sample's predicted class
     (its prediction, for regression), and for a classifier the split's (k, k) confusion
     matrix. A page that draws the data on the input plane computes each sample's prediction
     itself, from W and b as it draws the boundary; only principal components need them sent."""
-    a = model.activations_cache[-1]
     if not model.is_classifier:
         if each:
             arrays.add(f"{split}_predicted", a[:, 0])
@@ -127,15 +132,16 @@ def network_arrays(
     its z, a and delta are its rows of the training set's passes, not a pass of their own.
     """
     arrays = FrameArrays()
-    model, twin = run.model, run.frame_model  # the training set's pass, the test set's
-    X_train, Y_train = run.X_train, run.Y_train
+    model, X_train, Y_train = run.model, run.X_train, run.Y_train
     k = len(run.data.classes)
+    # The training set's pass in the model's caches, the test set's a^L beside them.
     train_loss, test_loss = run.passes()
-    test = {"loss": test_loss, model.metric: twin.score(run.Y_test)}
+    a_test, a_train = model.held_out_output, model.activations_cache[-1]
+    test = {"loss": test_loss, model.metric: model.score(run.Y_test, a_test)}
     each = run.grid is None  # no plane to draw them on: principal components
-    add_predictions(arrays, twin, "test", run.data.y_test, k, each)
+    add_predictions(arrays, model, a_test, "test", run.data.y_test, k, each)
     scores = {"loss": train_loss, model.metric: model.score(Y_train)}
-    add_predictions(arrays, model, "train", run.data.y_train, k, each)
+    add_predictions(arrays, model, a_train, "train", run.data.y_train, k, each)
     # dC/dW, dC/db of the training set's cost, left in `grad` (theta's layout), and each
     # sample's delta: the layers' arrays go out a few blocks at a time, not one by one.
     deltas = np.hstack([layer.delta for layer in model.backward(Y_train)])

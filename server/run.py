@@ -44,7 +44,6 @@ class Run:
     data: RunData
     custom: CustomData | None  # the session's own data set, when the run trains on it
     grid: protocol.Grid | None  # the plane the page draws on; None for principal components
-    frame_model: MLP  # a twin of `model` whose caches hold the test set's pass (`passes`)
     resets: int = 0
     epoch: int = 0
     #: What the user changed while the run trained, as (after epoch, what, where, value):
@@ -52,56 +51,59 @@ class Run:
     changes: list[tuple] = field(default_factory=list)
     imported_at: int | None = None  # the epoch of the model file the run began from
     history: LossHistory = field(default_factory=LossHistory)
-    #: The weights at which the last passes over the two sets were made (`passes`), the
-    #: sets' losses then, and the models' caches those passes filled (lists that a later
-    #: forward pass, an inspector's say, replaces).
+    #: The weights at which the last pass over the two sets was made (`passes`), the sets'
+    #: losses then, and what that pass left in the model (its caches' list, which a later
+    #: forward pass, an inspector's say, replaces, and the test set's a^L).
     passes_theta: np.ndarray | None = None
     pass_losses: tuple[float, float] = (math.nan, math.nan)
-    pass_caches: tuple[list, list] = ([], [])
+    pass_outputs: tuple[list, np.ndarray | None] = ([], None)
     pass_penalties: tuple[float, float] = (math.nan, math.nan)
+    #: Both sets' rows, the training set's first: one forward pass gives both sets' losses
+    #: (`MLP.train_epoch_and_test`); X_train and X_test are views into them.
+    X_both: np.ndarray = field(init=False, repr=False)
+    Y_both: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        n_train = len(self.X_train)
+        self.X_both = np.concatenate([self.X_train, self.X_test])
+        self.Y_both = np.concatenate([self.Y_train, self.Y_test])
+        self.X_train, self.X_test = self.X_both[:n_train], self.X_both[n_train:]
+        self.Y_train, self.Y_test = self.Y_both[:n_train], self.Y_both[n_train:]
 
     def train_epoch(self) -> tuple[float, float]:
-        """One epoch (`MLP.train_epoch`: a TrainingDiverged leaves the run as it was) and the
-        training and test sets' losses after it, which the history records. Their passes stay
-        in the models' caches, for the frame that may follow (`passes`): the training set's,
-        which the epoch made, in `model`'s, the test set's in `frame_model`'s."""
-        train_loss = self.model.train_epoch(
-            self.X_train, self.Y_train, self.config.batch_size, self.epoch + 1
+        """One epoch (`MLP.train_epoch_and_test`: a TrainingDiverged leaves the run as it was)
+        and the training and test sets' losses after it, which the history records. Their pass
+        stays in the model, for the frame that may follow (`passes`): the training set's in
+        its caches, the test set's a^L in `held_out_output`."""
+        losses = self.model.train_epoch_and_test(
+            self.X_both, self.Y_both, len(self.X_train), self.config.batch_size, self.epoch + 1
         )
         self.epoch += 1
-        self._passes_made(train_loss, self._test_pass())
+        self._passes_made(losses)
         return self.pass_losses
 
     def passes(self) -> tuple[float, float]:
-        """The training and test sets' losses at the model's weights now, their passes in the
-        caches of `model` (training set) and `frame_model` (test set): the last epoch's when
-        the weights have not changed since (an edit, a resume), else made now."""
-        model, (train_cache, test_cache) = self.model, self.pass_caches
+        """The training and test sets' losses at the model's weights now, their pass in the
+        model (the training set's in its caches, the test set's a^L in `held_out_output`): the
+        last epoch's when the weights have not changed since (an edit, a resume), else made
+        now."""
+        model, (cache, test_outputs) = self.model, self.pass_outputs
         if not (
-            train_cache is model.activations_cache
-            and test_cache is self.frame_model.activations_cache
+            cache is model.activations_cache
+            and test_outputs is model.held_out_output
             and self.pass_penalties == (model.l1, model.l2)
             and np.array_equal(self.passes_theta, model.theta)
         ):
-            test_loss = self._test_pass()
-            self._passes_made(model.loss(self.X_train, self.Y_train), test_loss)
+            self._passes_made(model.split_losses(self.X_both, self.Y_both, len(self.X_train)))
         return self.pass_losses
 
-    def _test_pass(self) -> float:
-        """The test set's loss, its pass in `frame_model`, which takes the model's weights and
-        penalties (the loss includes them) for it."""
-        twin, model = self.frame_model, self.model
-        twin.set_parameters(model.theta)
-        twin.l1, twin.l2 = model.l1, model.l2
-        return twin.loss(self.X_test, self.Y_test)
-
-    def _passes_made(self, train_loss: float | None, test_loss: float) -> None:
+    def _passes_made(self, losses: tuple[float, float]) -> None:
         if self.passes_theta is None or self.passes_theta.shape != self.model.theta.shape:
             self.passes_theta = self.model.theta.copy()
         else:
             np.copyto(self.passes_theta, self.model.theta)
-        self.pass_losses = (math.nan if train_loss is None else train_loss, test_loss)
-        self.pass_caches = (self.model.activations_cache, self.frame_model.activations_cache)
+        self.pass_losses = losses
+        self.pass_outputs = (self.model.activations_cache, self.model.held_out_output)
         self.pass_penalties = (self.model.l1, self.model.l2)
 
     def set_rates(self, learning_rate: float | None, regularization_rate: float | None) -> None:
@@ -226,7 +228,6 @@ def build_run(
         data=data,
         custom=custom if config.source == "custom" else None,
         grid=input_grid(config, data),
-        frame_model=model.copy(),
     )
 
 

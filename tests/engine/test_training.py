@@ -755,3 +755,113 @@ def test_train_epoch_without_evaluation_updates_alike_and_still_catches_divergen
             start = exploding.theta.copy()
             exploding.train_epoch(X * 1e3, y * 1e3, batch_size=5, evaluate=False)
     np.testing.assert_array_equal(exploding.theta, start)
+
+
+# --- a training set and a test set in one pass ----------------------------------------------------
+
+TWO_SET_MODELS = {  # the fused costs (closed-form delta^L) and the others
+    "sigmoid+bce": dict(n_y=1, cost="binary_crossentropy", output_activation="sigmoid"),
+    "softmax+cce": dict(n_y=3, cost="categorical_crossentropy", output_activation="softmax"),
+    "linear+mse": dict(n_y=1, cost="mse", output_activation="linear"),
+    "softmax+mse": dict(n_y=3, cost="mse", output_activation="softmax"),
+}
+
+
+def two_sets(kind, n_train=30, n_test=17):
+    """47 rows, the first n_train a training set's: two inputs and the targets `kind` takes."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(n_train + n_test, 2))
+    settings = TWO_SET_MODELS[kind]
+    if settings["output_activation"] == "linear":
+        return X, rng.normal(size=n_train + n_test), n_train
+    return X, rng.integers(0, max(settings["n_y"], 2), size=n_train + n_test), n_train
+
+
+def two_set_model(kind, dtype="float64"):
+    settings = TWO_SET_MODELS[kind]
+    return MLP(2, [5, 3], settings["n_y"], cost=settings["cost"],
+               output_activation=settings["output_activation"], hidden_activation="tanh",
+               l2=0.01, learning_rate=0.1, seed=4, dtype=dtype)  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kind", TWO_SET_MODELS)
+def test_split_losses_are_each_sets_own_loss_and_pass(kind, dtype):
+    """One pass over both sets gives what `loss` gives for each on its own (to the last bits a
+    product over more rows may round differently), and leaves the first set's pass in the
+    caches and the second's a^L in `held_out_output`."""
+    X, y, n = two_sets(kind)
+    model = two_set_model(kind, dtype)
+    tolerance = 1e-12 if dtype == "float64" else 1e-5
+    train_loss, test_loss = model.split_losses(X, y, n)
+    A, Z = (
+        [a.copy() for a in model.activations_cache],
+        [z.copy() for z in model.weighted_inputs_cache],
+    )
+    held_out = model.held_out_output.copy()
+    alone = two_set_model(kind, dtype)
+    np.testing.assert_allclose(train_loss, alone.loss(X[:n], y[:n]), rtol=tolerance)
+    for mine, theirs in zip(
+        A + Z, alone.activations_cache + alone.weighted_inputs_cache, strict=True
+    ):
+        np.testing.assert_allclose(mine, theirs, rtol=tolerance, atol=tolerance)
+    np.testing.assert_allclose(test_loss, alone.loss(X[n:], y[n:]), rtol=tolerance)
+    np.testing.assert_allclose(
+        held_out, alone.activations_cache[-1], rtol=tolerance, atol=tolerance
+    )
+    assert model.score(model.check_targets(y[n:], len(y) - n), held_out) == pytest.approx(
+        alone.score(alone.check_targets(y[n:], len(y) - n))
+    )
+
+
+@pytest.mark.parametrize("accelerate", [True, False], ids=["compiled", "numpy"])
+@pytest.mark.parametrize("kind", TWO_SET_MODELS)
+def test_train_epoch_and_test_trains_on_the_first_rows_only(kind, accelerate):
+    """The same steps as `train_epoch` on the training set alone (same batches, same weights
+    to the bit), and the two losses after it as `loss` gives them."""
+    X, y, n = two_sets(kind)
+    both, alone = two_set_model(kind), two_set_model(kind)
+    both.accelerate = alone.accelerate = accelerate
+    for epoch in range(1, 4):
+        train_loss, test_loss = both.train_epoch_and_test(X, y, n, batch_size=8, epoch=epoch)
+        expected = alone.train_epoch(X[:n], y[:n], batch_size=8, epoch=epoch)
+        np.testing.assert_array_equal(both.theta, alone.theta)
+        np.testing.assert_allclose(train_loss, expected, rtol=1e-12)
+        np.testing.assert_allclose(test_loss, alone.loss(X[n:], y[n:]), rtol=1e-12)
+
+
+def test_train_epoch_and_test_restores_the_model_when_the_training_loss_diverges():
+    X, y = regression_data()
+    model = MLP(2, 8, 1, learning_rate=1e6, hidden_activation="tanh", seed=0)
+    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(TrainingDiverged) as error:
+        for epoch in range(1, 21):
+            theta, rng = model.theta.copy(), model.rng.bit_generator.state
+            model.train_epoch_and_test(X, y, 80, batch_size=12, epoch=epoch)
+    assert error.value.epoch == epoch and not np.isfinite(error.value.loss)
+    np.testing.assert_array_equal(model.theta, theta)
+    assert model.rng.bit_generator.state == rng
+
+
+@pytest.mark.parametrize("accelerate", [True, False], ids=["compiled", "numpy"])
+@pytest.mark.parametrize("value", [np.nan, np.inf], ids=["nan", "inf"])
+def test_train_epoch_and_test_refuses_a_non_finite_test_row_and_changes_nothing(accelerate, value):
+    X, y, n = two_sets("sigmoid+bce")
+    model = two_set_model("sigmoid+bce")
+    model.accelerate = accelerate
+    theta, rng = model.theta.copy(), model.rng.bit_generator.state
+    with pytest.raises(ValueError, match="X contains NaN or infinite values"):
+        model.train_epoch_and_test(with_value(X, (n + 2, 0), value), y, n, batch_size=8)
+    np.testing.assert_array_equal(model.theta, theta)
+    assert model.rng.bit_generator.state == rng
+
+
+@pytest.mark.parametrize("n_first", [0, 47, -1, 2.5, True], ids=str)
+@pytest.mark.parametrize("method", ["split_losses", "train_epoch_and_test"])
+def test_two_set_passes_need_rows_in_both_sets(method, n_first):
+    X, y, _ = two_sets("sigmoid+bce")  # 47 rows
+    model = two_set_model("sigmoid+bce")
+    theta = model.theta.copy()
+    name = "n_first" if method == "split_losses" else "n_train"
+    with pytest.raises(ValueError, match=f"{name} must"):
+        getattr(model, method)(X, y, n_first)
+    np.testing.assert_array_equal(model.theta, theta)

@@ -27,7 +27,7 @@ def receive_type(ws, expected: str) -> dict:
 
 
 def test_a_worker_that_raises_answers_internal_and_the_session_goes_on(monkeypatch):
-    train_epoch, calls = MLP.train_epoch, []
+    train_epoch, calls = MLP.train_epoch_and_test, []
 
     def raise_once(self, *args, **kwargs):
         calls.append(1)
@@ -35,7 +35,7 @@ def test_a_worker_that_raises_answers_internal_and_the_session_goes_on(monkeypat
             raise RuntimeError("injected fault")
         return train_epoch(self, *args, **kwargs)
 
-    monkeypatch.setattr(MLP, "train_epoch", raise_once)
+    monkeypatch.setattr(MLP, "train_epoch_and_test", raise_once)
     app = create_app(Settings(allowed_hosts=("testserver",)))
     with TestClient(app) as client, client.websocket_connect("/ws/train") as ws:
         ws.send_json({"type": "configure"})
