@@ -55,6 +55,9 @@ FRAME_BUDGET = 0.5
 FRAME_TIME_SMOOTHING = 0.2
 #: One frame in this many has its build timed (the first of a session's among them).
 FRAME_TIMED_EVERY = 8
+#: While messages keep coming, the event loop looks for them this often on its own instead of
+#: being woken for them (`Doorbell`).
+DOORBELL_POLL_SECONDS = 0.004
 
 
 class Doorbell:
@@ -66,7 +69,10 @@ class Doorbell:
     the loop's thread while the putting thread held the interpreter lock, which the loop then
     waited for. Rung while a wake-up is on its way, the bell only adds the outbox's event to
     those that wake-up sets: under load many frames share one wake-up, alone nothing waits
-    longer than before.
+    longer than before. And once woken, the loop looks again every `DOORBELL_POLL_SECONDS`
+    for as long as each look finds something: on a crowded worker (a frame every few
+    milliseconds) no thread wakes the loop at all, and the first look that finds nothing ends
+    the polling, so that the next message wakes it again.
     """
 
     _bells: "weakref.WeakKeyDictionary[object, Doorbell]" = weakref.WeakKeyDictionary()
@@ -76,6 +82,7 @@ class Doorbell:
         self._loop = loop
         self._lock = threading.Lock()
         self._rung: dict[asyncio.Event, None] = {}  # in the order rung
+        self._polling = False  # the loop looks again soon: a ring need not wake it
 
     @classmethod
     def of(cls, loop: asyncio.AbstractEventLoop) -> "Doorbell":
@@ -89,17 +96,22 @@ class Doorbell:
     def ring(self, event: asyncio.Event) -> None:
         """Have the loop set `event` soon."""
         with self._lock:
-            first = not self._rung
+            wake = not self._rung and not self._polling
             self._rung[event] = None
-        if first:
+        if wake:
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody is left to wake
                 self._loop.call_soon_threadsafe(self._answer)
 
     def _answer(self) -> None:
+        """On the loop: set the events rung since the last look, and look again soon if any
+        were (more are likely to follow)."""
         with self._lock:
             rung, self._rung = self._rung, {}
+            self._polling = bool(rung)
         for event in rung:
             event.set()
+        if rung:
+            self._loop.call_later(DOORBELL_POLL_SECONDS, self._answer)
 
 
 class Outbox:

@@ -60,13 +60,17 @@ def test_messages_go_out_in_the_order_they_were_put():
 
 
 class RecordingLoop:
-    """A loop stand-in that keeps the callbacks it is asked to call (the loop's wake-ups)."""
+    """A loop stand-in that keeps the callbacks it is asked to call: from another thread (the
+    loop's wake-ups) and later (its own timers)."""
 
     def __init__(self):
-        self.calls = []
+        self.calls, self.timers = [], []
 
     def call_soon_threadsafe(self, callback):
         self.calls.append(callback)
+
+    def call_later(self, delay, callback):
+        self.timers.append((delay, callback))
 
 
 def test_frames_put_before_the_loop_wakes_share_one_wake_up():
@@ -78,8 +82,29 @@ def test_frames_put_before_the_loop_wakes_share_one_wake_up():
     assert len(loop.calls) == 1  # four messages for three outboxes: one wake-up
     loop.calls.pop()()  # the loop wakes: every outbox put to is told
     assert all(outbox._ready.is_set() for outbox in outboxes)
-    outboxes[1].put_frame({"type": "frame"}, b"")
-    assert len(loop.calls) == 1  # the next message wakes the loop again
+
+
+def test_while_messages_keep_coming_the_loop_looks_for_them_without_being_woken():
+    loop = RecordingLoop()
+    outboxes = [Outbox(loop) for _ in range(2)]
+    outboxes[0].put_frame({"type": "frame"}, b"")
+    loop.calls.pop()()  # woken once; it will look again soon
+    ((delay, look),) = loop.timers
+    assert 0 < delay <= 0.01 and outboxes[0]._ready.is_set()
+    outboxes[0]._ready.clear()
+    for _ in range(3):  # a crowded worker: a frame between every two looks
+        loop.timers.clear()
+        outboxes[1].put_frame({"type": "frame"}, b"")
+        assert loop.calls == []  # no wake-up: the next look finds it
+        look()
+        assert outboxes[1]._ready.is_set() and len(loop.timers) == 1
+        outboxes[1]._ready.clear()
+    loop.timers.pop()[1]()  # a look that finds nothing ends the looking
+    assert loop.timers == [] and not any(outbox._ready.is_set() for outbox in outboxes)
+    outboxes[0].put(protocol.Status(state="paused", epoch=2, message="m"))
+    assert len(loop.calls) == 1  # so the next message wakes the loop again
+    loop.calls.pop()()
+    assert outboxes[0]._ready.is_set()
 
 
 def test_outboxes_filled_from_threads_are_all_taken_on_the_loop():
