@@ -52,10 +52,11 @@ class Job(Protocol):
     stopping: threading.Event
     ended: threading.Event
 
-    def take_turn(self, blocking_lane: bool, seconds: float) -> float | None:
+    def take_turn(self, blocking_lane: bool, seconds: float, crowded: bool) -> float | None:
         """Do the work that is due for about `seconds` of training; return when the job wants
         its next turn (`time.perf_counter()` time; now or earlier: at once), None when only a
-        command can give it work."""
+        command can give it work. `crowded`: the turn was cut short because other jobs wait
+        for the pool (see `_next_turn`)."""
 
     def next_command_blocks(self) -> bool:
         """Whether the first waiting command is one that may take long."""
@@ -134,17 +135,18 @@ class Scheduler:
 
     def _serve(self, lane: int) -> None:
         while (turn := self._next_turn(lane)) is not None:
-            entry, seconds = turn
+            entry, seconds, crowded = turn
             next_at = None
             try:
-                next_at = entry.job.take_turn(lane == BLOCKING, seconds)
+                next_at = entry.job.take_turn(lane == BLOCKING, seconds, crowded)
             finally:
                 with self._lock:
                     self._after_turn(entry, next_at)
 
-    def _next_turn(self, lane: int) -> tuple[_Entry, float] | None:
-        """The next job of `lane` to run and how long it may train; None once there are no
-        jobs (the thread ends)."""
+    def _next_turn(self, lane: int) -> tuple[_Entry, float, bool] | None:
+        """The next job of `lane` to run, how long it may train, and whether that turn is
+        cut short for the others waiting (crowded); None once there are no jobs (the thread
+        ends)."""
         queue, wakeup = self._queues[lane], self._wakeup[lane]
         with self._lock:
             while True:
@@ -155,7 +157,8 @@ class Scheduler:
                     # As if on one core: the interpreter lock runs a process's Python work
                     # (most of a small network's epoch) on one core at a time.
                     share = ROUND_SECONDS / (len(queue) + 1)
-                    return entry, min(MAX_TURN_SECONDS, max(MIN_TURN_SECONDS, share))
+                    seconds = min(MAX_TURN_SECONDS, max(MIN_TURN_SECONDS, share))
+                    return entry, seconds, seconds < MAX_TURN_SECONDS
                 if not self._entries:
                     self._live[lane] -= 1
                     return None

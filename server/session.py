@@ -36,7 +36,7 @@ from .frames import FrameJob, frame_message, frame_text
 from .inspector import GradcheckTooLarge, gradcheck_report, inspection_message
 from .protocol import TrainConfig
 from .run import Run, build_run, ready_message
-from .scheduler import MAX_TURN_SECONDS, Scheduler
+from .scheduler import Scheduler
 
 #: Control messages waiting for a client that does not read; past this the connection closes.
 MAX_PENDING_MESSAGES = 1000
@@ -292,7 +292,7 @@ class TrainingSession:
         with self._commands_lock:
             return bool(self._commands) and isinstance(self._commands[0], BLOCKING_COMMANDS)
 
-    def take_turn(self, blocking_lane: bool, seconds: float) -> float | None:
+    def take_turn(self, blocking_lane: bool, seconds: float, crowded: bool) -> float | None:
         """The waiting commands (on the blocking lane the first, which may take long, and those
         quick ones after it), then on the fast lane training for about `seconds`, then the
         frame if due. Returns when the next turn is wanted (`Job.take_turn`)."""
@@ -303,7 +303,7 @@ class TrainingSession:
             try:
                 self._handle_commands(blocking_lane)
                 if not blocking_lane:
-                    self._train_for(seconds)
+                    self._train_for(seconds, crowded)
                 self._maybe_emit_frame()
                 self._maybe_send_state()
             except GradientCheckStopped:
@@ -370,17 +370,17 @@ class TrainingSession:
             "'configure' to start a run with a new budget",
         )
 
-    def _train_for(self, seconds: float) -> None:
+    def _train_for(self, seconds: float, crowded: bool) -> None:
         """Train the epochs that are due, for at most about `seconds` before giving the
         scheduler's thread to the next session."""
         start = time.perf_counter()
         deadline = start + seconds
-        # A turn cut short means other sessions wait for this thread: their epochs and the
-        # event loop's sends all want the worker's one interpreter lock, and a small network's
-        # epoch that hands it over and takes it back costs more than it lets them do
-        # (docs/deploy.md, "Fourth session"); alone, the session lets the event loop run.
+        # Crowded, other sessions wait for this thread: their epochs and the event loop's
+        # sends all want the worker's one interpreter lock, and a small network's epoch that
+        # hands it over and takes it back costs more than it lets them do (docs/deploy.md,
+        # "Fourth session"); alone, the session lets the event loop run.
         if self.run is not None:
-            self.run.model.release_lock = seconds >= MAX_TURN_SECONDS
+            self.run.model.release_lock = not crowded
         while self._should_train():
             self._train_epoch()
             if time.perf_counter() >= deadline:

@@ -79,6 +79,26 @@ def test_two_sessions_flat_out_on_one_thread_take_turns():
     assert max(epochs) < 3 * min(epochs), f"epochs {epochs}: one session took the thread"
 
 
+def test_a_session_keeps_the_lock_through_its_epochs_only_while_others_wait():
+    """The scheduler says when a turn is cut short for the sessions waiting (crowded): then an
+    epoch keeps the interpreter lock (`MLP.release_lock`); alone, it lets the loop run."""
+    play = ({"type": "configure"}, {"type": "play"})
+    alone = session_on(Scheduler(threads=1), *play)
+    shared = Scheduler(threads=1)
+    crowd = [session_on(shared, *play) for _ in range(6)]  # 15 ms / 6 turns < 5 ms
+    try:
+        everyone = [alone, *crowd]
+        wait_for(
+            lambda: all(s.run is not None and s.run.epoch >= 20 for s in everyone),
+            "20 epochs each",
+        )
+        assert alone.run.model.release_lock
+        assert not any(session.run.model.release_lock for session in crowd)
+    finally:
+        for session in [alone, *crowd]:
+            session.close()
+
+
 def test_a_session_training_flat_out_does_not_hold_up_another_ones_frames():
     """One thread: a session stepping 200 epochs at speed 1,000 gets its frames while another
     trains flat out beside it; its frames reach the last epoch."""
@@ -296,9 +316,10 @@ def test_worker_processes_share_sessions_opened_one_after_another():
             for _ in range(16):
                 websocket = await connect(server.ws_url, max_size=None)
                 await websocket.send(json.dumps({"type": "configure"}))
-                while json.loads(await asyncio.wait_for(websocket.recv(), SAFETY_NET))[
-                    "type"
-                ] != "ready":
+                while (
+                    json.loads(await asyncio.wait_for(websocket.recv(), SAFETY_NET))["type"]
+                    != "ready"
+                ):
                     pass
                 sockets.append(websocket)
             return sockets
