@@ -327,8 +327,8 @@ class MLP:
             first = self.cost(a[:n_first], Y[:n_first])
             second = self.cost(a[n_first:], Y[n_first:])
         self.held_out_output = a[n_first:]
-        self.activations_cache = [a[:n_first] for a in self.activations_cache]
-        self.weighted_inputs_cache = [z[:n_first] for z in self.weighted_inputs_cache]
+        self.activations_cache = [layer[:n_first] for layer in self.activations_cache]
+        self.weighted_inputs_cache = [layer[:n_first] for layer in self.weighted_inputs_cache]
         penalty = self._regularization()
         return first + penalty, second + penalty
 
@@ -550,7 +550,7 @@ class MLP:
             scratch = self._epoch_scratch(kernels.scratch_size(widths, batch_size))
             release_lock = self.release_lock or not small
             t = kernels.train_epoch(*arrays, epoch_form, buffers, t, scratch, release_lock)
-            if t is None or not (inputs_checked or self._rows_finite(X, order)):
+            if t is None or not (inputs_checked or self._rows_finite(X, order, n_samples)):
                 self._restore(before)
                 raise ValueError(checks.NOT_FINITE_INPUTS)
             self.optimizer.steps_taken(t)
@@ -586,15 +586,17 @@ class MLP:
         self.rng.bit_generator.state = rng_state
 
     @staticmethod
-    def _rows_finite(X: np.ndarray, order: np.ndarray) -> bool:
-        """Whether the rows of X that no batch of `order` gathered (the N mod m left out of
-        the epoch, and a test set's rows after the training set's) hold only finite values:
-        the compiled epoch tested the others."""
-        if order.size == X.shape[0]:
+    def _rows_finite(X: np.ndarray, order: np.ndarray, n_train: int) -> bool:
+        """Whether the rows of X that no batch of `order` gathered hold only finite values:
+        those of the first n_train rows left out of the epoch (N mod m), and the rows after
+        them (a test set's, checked as one block); the compiled epoch tested the others."""
+        if n_train < X.shape[0] and not checks.all_finite(X[n_train:]):
+            return False
+        if order.size == n_train:
             return True
-        left_out = np.ones(X.shape[0], bool)
+        left_out = np.ones(n_train, bool)
         left_out[order] = False
-        return checks.all_finite(X[left_out])
+        return checks.all_finite(X[:n_train][left_out])
 
     def fit(self, X, Y, batch_size=32, epochs=1, validation_data=None, callback=None) -> dict:
         """Train for `epochs` epochs of mini-batch updates on (X, Y).
