@@ -29,6 +29,7 @@ from websockets.asyncio.client import ClientConnection
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.bench_load import frame_head  # noqa: E402
 from tests.support.launcher import ServerProcess  # noqa: E402
 
 WARM_UP = 1.0
@@ -70,9 +71,9 @@ async def measure(port: int, config: dict, seconds: float, compression: str | No
                 break
             message = await ws.recv()
             message_bytes += len(message.encode() if isinstance(message, str) else message)
-            if isinstance(message, str) and message.startswith('{"type": "frame"'):
+            if (head := frame_head(message)) is not None:
                 frames += 1
-                epoch = json.loads(message)["epoch"]
+                epoch = json.loads(head)["epoch"]
         elapsed = time.perf_counter() - started
         await ws.send(json.dumps({"type": "pause"}))
         return {

@@ -48,6 +48,7 @@ import os
 import random
 import re
 import statistics
+import struct
 import sys
 import time
 import urllib.request
@@ -107,6 +108,10 @@ def child_count(pid: int) -> int:
     return sum(int(fields[1]) == pid for _, fields in _processes())
 
 
+#: How a frame's JSON part begins (`server.frames.frame_text`).
+FRAME_START = '{"type": "frame"'
+
+
 @dataclass
 class Tab:
     """One simulated browser tab's record."""
@@ -121,15 +126,28 @@ class Tab:
     ended: float = 0.0
 
 
+def frame_head(message: str | bytes) -> str | None:
+    """A frame's JSON part, None for any other message. A frame is one binary message, its JSON
+    part's length (uint32 little-endian) first (docs/protocol.md); trees before 2026-12-02's
+    seventh session sent the JSON part as a text message, then the arrays as a binary one
+    (for which this gives None), and are read too, so that they can be compared."""
+    if isinstance(message, str):
+        return message if message.startswith(FRAME_START) else None
+    if len(message) < 4:
+        return None
+    (length,) = struct.unpack_from("<I", message)
+    head = message[4 : 4 + length]
+    return head.decode("ascii") if head.startswith(FRAME_START.encode()) else None
+
+
 async def _read_frames(websocket, tab: Tab, until: float) -> None:
     while (remaining := until - time.monotonic()) > 0:
         try:
-            text = await asyncio.wait_for(websocket.recv(), remaining)
+            received = await asyncio.wait_for(websocket.recv(), remaining)
         except TimeoutError:
             return
-        message = json.loads(text)
-        if message["type"] == "frame":
-            await websocket.recv()
+        if (head := frame_head(received)) is not None:
+            message = json.loads(head)
             tab.frames += 1
             if tab.survivor:
                 shown = message["history"]["epoch"]  # a summary since the last frame
@@ -265,7 +283,7 @@ async def _read_all(student: Student) -> None:
     """Read every message; frames' epochs from the start of their JSON, so that 64 readers
     in this one process do not take the cores the server is measured on."""
     async for message in student.websocket:
-        if isinstance(message, str) and (found := FRAME_EPOCH.match(message)):
+        if (head := frame_head(message)) is not None and (found := FRAME_EPOCH.match(head)):
             student.frames += 1
             student.epoch = int(found[1])
 

@@ -34,6 +34,7 @@ import websockets
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.bench_load import frame_head  # noqa: E402
 from server.protocol import TrainConfig  # noqa: E402
 from server.session import build_run  # noqa: E402
 from tests.support.launcher import ServerProcess  # noqa: E402
@@ -84,18 +85,13 @@ async def next_frame(ws) -> Frame:
     """The next frame with its binary part; other messages (ready, status) are skipped."""
     async with asyncio.timeout(RECEIVE_TIMEOUT):
         while True:
-            text = await ws.recv()
-            message = json.loads(text)
+            received = await ws.recv()
+            if isinstance(received, bytes):  # a frame: its JSON part, then its arrays
+                message = json.loads(frame_head(received))
+                return Frame(message["epoch"], message["state"], len(received), time.perf_counter())
+            message = json.loads(received)
             if message["type"] == "error":
                 raise RuntimeError(f"server error: {message['message']}")
-            if message["type"] == "frame":
-                payload = await ws.recv()
-                return Frame(
-                    message["epoch"],
-                    message["state"],
-                    len(text.encode()) + len(payload),
-                    time.perf_counter(),
-                )
 
 
 async def stream(ws, seconds: float) -> tuple[float, list[Frame], int]:

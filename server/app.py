@@ -45,12 +45,12 @@ def static_dir() -> Path:
 
 async def _send(websocket: WebSocket, outbox: Outbox) -> None:
     while True:
-        for text, payload in await outbox.take():
-            await websocket.send_text(text)
-            if payload is None:
-                outbox.sent(text)
+        for message in await outbox.take():
+            if isinstance(message, bytes):  # a frame
+                await websocket.send_bytes(message)
             else:
-                await websocket.send_bytes(payload)
+                await websocket.send_text(message)
+                outbox.sent(message)
 
 
 def _size(text: str) -> int:

@@ -1,7 +1,8 @@
 """What one frame shows of a run: the network's state, computed by `mlp_engine` itself.
 
 A frame is a JSON part (`protocol.Frame`) and a binary part: every dense array, float32
-little-endian, laid end to end and described by the JSON part's `arrays`. What the network
+little-endian, laid end to end and described by the JSON part's `arrays`. Both go out in one
+binary websocket message (`frame_bytes`). What the network
 does over the input plane (the decision boundary, the neurons' thumbnails, the layer space's
 grid lines) is not in it: the page computes that from the frame's W and b (static/forward.js),
 which keeps a frame to a few kilobytes.
@@ -10,6 +11,7 @@ which keeps a frame to a few kilobytes.
 import functools
 import json
 import math
+import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 
 THUMBNAIL = 20
 WIRE_DTYPE = np.dtype("<f4")
+#: A frame's first 4 bytes: the length of its JSON head, a uint32 little-endian.
+HEAD_LENGTH = struct.Struct("<I")
 
 
 def input_grid(config: TrainConfig, data: RunData) -> Grid | None:
@@ -216,6 +220,20 @@ def frame_text(message: dict) -> str:
     head = json.dumps({key: value for key, value in message.items() if key != "arrays"})
     separator = ", " if len(head) > 2 else ""
     return f'{head[:-1]}{separator}"arrays": {arrays.text}}}'
+
+
+def frame_bytes(message: dict, payload: bytes) -> bytes:
+    """A frame as it goes out: one binary websocket message of its head's length (`HEAD_LENGTH`),
+    its JSON part (`frame_text`, ASCII, padded with spaces to a multiple of 4 bytes, so that the
+    values after it can be read in place as float32) and its binary part.
+
+    One message, not a JSON message and a binary one: a crowded worker's event loop sends 480
+    frames a second, and every message is a trip through the websocket's stack, a write to the
+    socket and a wake-up of the reader (docs/deploy.md, "Seventh session").
+    """
+    head = frame_text(message).encode("ascii")
+    head += b" " * (-len(head) % 4)
+    return b"".join((HEAD_LENGTH.pack(len(head)), head, payload))
 
 
 def _finite(value: float | None) -> float | None:

@@ -32,7 +32,7 @@ from mlp_engine.inspection import GradientCheckStopped
 from . import protocol, run_state
 from .data import CustomData, NoCustomData, csv_data, drawn_data
 from .export import export_file, run_from_model_file
-from .frames import FrameJob, frame_message, frame_text
+from .frames import FrameJob, frame_bytes, frame_message
 from .inspector import GradcheckTooLarge, gradcheck_report, inspection_message
 from .protocol import TrainConfig
 from .run import Run, build_run, ready_message
@@ -123,7 +123,7 @@ class Outbox:
     def __init__(self, loop: asyncio.AbstractEventLoop, max_bytes: int = MAX_PENDING_BYTES):
         self._lock = threading.Lock()
         self._control: deque = deque()
-        self._frame: tuple[str, bytes] | None = None
+        self._frame: bytes | None = None
         self.max_bytes = max_bytes
         #: The bytes of control messages put and not yet written to the socket (taken ones
         #: included: the sender holds them until they are written).
@@ -157,7 +157,7 @@ class Outbox:
                 # must not follow the next run's `ready`.
                 self._control.append(self._frame)
                 self._frame = None
-            self._control.append((text, None))
+            self._control.append(text)
             self.pending_bytes += len(text)
         self._doorbell.ring(self._ready)
 
@@ -171,15 +171,17 @@ class Outbox:
             return self._frame is None
 
     def put_frame(self, message: dict, payload: bytes) -> None:
-        text = frame_text(message)
+        """The run's newest frame (`frames.frame_bytes`), in place of one not yet taken."""
+        data = frame_bytes(message, payload)
         with self._lock:
-            self._frame = (text, payload)
+            self._frame = data
         self._doorbell.ring(self._ready)
 
-    async def take(self) -> list[tuple[str, bytes | None]]:
-        """Wait for messages; return them in the order they were put (a control message has
-        payload None; a frame that a control message followed keeps its place), then the
-        newest frame if any. The sender reports each control message written with `sent`."""
+    async def take(self) -> list[str | bytes]:
+        """Wait for messages; return them in the order they were put (a control message as its
+        JSON text, a frame as its bytes; a frame that a control message followed keeps its
+        place), then the newest frame if any. The sender reports each control message written
+        with `sent`."""
         await self._ready.wait()
         with self._lock:
             self._ready.clear()

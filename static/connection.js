@@ -1,9 +1,10 @@
 /**
  * The websocket to /ws/train: reconnection with backoff, and frame decoding.
  *
- * Each `frame` JSON message is followed by exactly one binary message: little-endian float32
- * arrays laid end to end as the frame's `arrays` manifest says. The two are joined here, so the
- * rest of the page only ever sees complete frames.
+ * Every message is JSON text but frames: a frame is one binary message, its JSON part's length
+ * (a little-endian uint32), its JSON part (padded to a multiple of 4 bytes) and little-endian
+ * float32 arrays laid end to end as the JSON part's `arrays` manifest says (docs/protocol.md).
+ * Frames are decoded here, so the rest of the page only ever sees complete frames.
  */
 
 const FIRST_RETRY_MS = 500;
@@ -13,20 +14,28 @@ const MAX_RETRY_MS = 8000;
 const RESTART_RETRY_MS = 1000;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** The payload as float32 values, read little-endian whatever the host's byte order. */
-function float32Values(buffer) {
-  if (LITTLE_ENDIAN_HOST) return new Float32Array(buffer);
-  const view = new DataView(buffer);
-  const values = new Float32Array(buffer.byteLength / 4);
+const HEAD_LENGTH_BYTES = 4;
+const asciiText = new TextDecoder("ascii");
+
+/** The bytes of `buffer` from `start` as float32 values, read little-endian whatever the
+ * host's byte order. */
+function float32Values(buffer, start) {
+  if (LITTLE_ENDIAN_HOST) return new Float32Array(buffer, start);
+  const view = new DataView(buffer, start);
+  const values = new Float32Array(view.byteLength / 4);
   for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(4 * i, true);
   return values;
 }
 
 const arrayKey = (name, layer) => `${name}:${layer ?? ""}`;
 
-/** Attach the binary payload to its frame: `frame.values` maps name:layer to {shape, data}. */
-function decodeFrame(frame, buffer) {
-  const values = float32Values(buffer);
+/** A frame's message: its JSON part, with `frame.values` mapping name:layer to {shape, data}
+ * (views of the message's own bytes). */
+function decodeFrame(buffer) {
+  const headBytes = new DataView(buffer).getUint32(0, true);
+  const head = new Uint8Array(buffer, HEAD_LENGTH_BYTES, headBytes);
+  const frame = JSON.parse(asciiText.decode(head));
+  const values = float32Values(buffer, HEAD_LENGTH_BYTES + headBytes);
   const arrays = new Map();
   for (const spec of frame.arrays) {
     const count = spec.shape.reduce((a, b) => a * b, 1);
@@ -65,7 +74,6 @@ export class Connection {
     this.socket = null;
     this.retryMs = FIRST_RETRY_MS;
     this.restarting = false;
-    this.pendingFrame = null;
   }
 
   /** The server said it stops to restart: reconnect every second until it is back. */
@@ -83,7 +91,6 @@ export class Connection {
     });
     socket.addEventListener("message", (event) => this.receive(event.data));
     socket.addEventListener("close", () => {
-      this.pendingFrame = null;
       const delay = this.restarting ? RESTART_RETRY_MS : this.retryMs;
       if (!this.restarting) this.retryMs = Math.min(2 * this.retryMs, MAX_RETRY_MS);
       this.handlers.close(delay);
@@ -101,15 +108,10 @@ export class Connection {
 
   receive(data) {
     if (data instanceof ArrayBuffer) {
-      if (this.pendingFrame) this.handlers.frame(decodeFrame(this.pendingFrame, data));
-      this.pendingFrame = null;
+      this.handlers.frame(decodeFrame(data));
       return;
     }
     const message = JSON.parse(data);
-    if (message.type === "frame") {
-      this.pendingFrame = message;
-    } else {
-      this.handlers[message.type]?.(message);
-    }
+    this.handlers[message.type]?.(message);
   }
 }

@@ -127,9 +127,9 @@ class History(BaseModel):
 
 
 class ArraySpec(BaseModel):
-    """Where one array lies in the binary message that follows a frame.
+    """Where one array lies in a frame's binary part (after its JSON part, in the same message).
 
-    The binary message is little-endian float32; this array is `count` values from value index
+    The binary part is little-endian float32; this array is `count` values from value index
     `offset`, in C order with `shape`. `layer` is 0 for the first weight layer (the paper's
     l = 1), null for arrays of the whole network.
     """
@@ -148,7 +148,8 @@ class LayerSpaceView(BaseModel):
 
 
 class Frame(BaseModel):
-    """The state of the run after `epoch` epochs; always followed by exactly one binary message.
+    """The state of the run after `epoch` epochs: the JSON part of a frame, followed in the
+    same binary message by its arrays (`n_bytes` bytes).
 
     Arrays per layer: W, b; dW, db (gradient of the whole training set's cost); z, a, delta
     (the probe sample's); mean_abs_delta (each neuron's mean |delta| over the training set).

@@ -16,36 +16,26 @@ from readouts import number, settled_epoch
 from mlp_engine import MLP
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_your_data import species_csv, upload
+from tests.server.wire import read_message
 
 TRAINING_TIMEOUT_MS = 45_000
 MULTI_BLOBS = "dataset=multi_blobs&classes=4"
 
 
 class Received:
-    """Every `ready` and every frame the page receives, frames joined to their binary
-    message and decoded: `arrays[(name, layer)]` is a float32 array of its shape."""
+    """Every `ready` and every frame the page receives, frames decoded as docs/protocol.md
+    says: `arrays[(name, layer)]` is a float32 array of its shape."""
 
     def __init__(self, page: Page):
         self.ready: list[dict] = []
         self.frames: list[dict] = []
-        self._frame: dict | None = None
         page.on("websocket", lambda socket: socket.on("framereceived", self._receive))
 
     def _receive(self, payload: str | bytes) -> None:
-        if isinstance(payload, bytes):
-            frame, self._frame = self._frame, None
-            values = np.frombuffer(payload, dtype="<f4")
-            frame["arrays"] = {
-                (spec["name"], spec["layer"]): values[
-                    spec["offset"] : spec["offset"] + int(np.prod(spec["shape"]))
-                ].reshape(spec["shape"])
-                for spec in frame["arrays"]
-            }
-            self.frames.append(frame)
-            return
-        message = json.loads(payload)
+        message = read_message(payload)
         if message["type"] == "frame":
-            self._frame = message
+            message["arrays"] = message.pop("decoded")
+            self.frames.append(message)
         elif message["type"] == "ready":
             self.ready.append(message)
 

@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+from wire import receive_message
 
 from benchmarks.bench_load import rss_mb, warm_up
 from mlp_engine import MLP
@@ -183,13 +184,13 @@ def test_every_kind_of_work_is_charged_to_the_runs_compute_budget():
         client.websocket_connect("/ws/train") as ws,
     ):
         ws.send_json({"type": "configure"})
-        while (ready := ws.receive_json())["type"] != "ready":
+        while (ready := receive_message(ws))["type"] != "ready":
             pass
         replies = []
         for message in [*costly, drawn]:
             ws.send_json(message)
-            while (answer := ws.receive_json())["type"] == "frame":
-                ws.receive_bytes()
+            while (answer := receive_message(ws))["type"] == "frame":
+                pass
             replies.append(answer)
     assert ready["run"] == 1
     assert [(r["type"], r.get("code")) for r in replies] == [("error", "rate_limited")] * 4
@@ -264,9 +265,7 @@ def test_large_messages_faster_than_the_byte_budget_are_refused_and_the_connecti
             ws.send_text(json.dumps(drawing))
         ws.send_json({"type": "configure", "config": {"dataset": "custom"}})
         replies = []
-        while (message := ws.receive_json())["type"] != "ready":
-            if message["type"] == "frame":
-                ws.receive_bytes()
+        while (message := receive_message(ws))["type"] != "ready":
             replies.append(message)
     assert 50_000 < size < 100_000
     assert [r["type"] for r in replies].count("data") == 1

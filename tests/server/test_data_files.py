@@ -18,7 +18,7 @@ import pytest
 from sklearn.decomposition import PCA
 from sklearn.metrics import confusion_matrix
 from sklearn.preprocessing import StandardScaler
-from wire import decode_arrays
+from wire import receive_message
 
 from mlp_engine import MLP, LeakyReLU, Momentum
 from mlp_engine.datasets import train_test_split
@@ -47,9 +47,8 @@ class Conversation:
         """The next message of one of `types`; frames on the way are decoded and their
         history kept."""
         while True:
-            message = self.ws.receive_json()
+            message = receive_message(self.ws)
             if message["type"] == "frame":
-                message["decoded"] = decode_arrays(message, self.ws.receive_bytes())
                 for key in self.history:
                     self.history[key] += message["history"][key]
             if message["type"] in types:

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 import numpy as np
 import pytest
 from websockets.asyncio.client import connect
-from wire import decode_arrays
+from wire import decode_arrays, frame_parts, read_message
 
 from server.history import HISTORY_POINTS
 
@@ -25,8 +25,8 @@ FRAME_LIMIT = 100_000  # bytes of JSON and binary together, for the default conf
 class PlaygroundClient:
     """A browser tab's side of /ws/train: JSON messages out; messages in, frames with payloads.
 
-    Every message received is kept in `received`, in order. A frame gets the binary message that
-    follows it as `frame["payload"]`, and the size of its JSON text as `frame["text_size"]`.
+    Every message received is kept in `received`, in order. A frame (one binary message) gets
+    its binary part as `frame["payload"]`, and the size of its JSON part as `frame["text_size"]`.
     """
 
     def __init__(self, websocket):
@@ -40,15 +40,12 @@ class PlaygroundClient:
         await self.websocket.send(data)
 
     async def receive(self, timeout: float = TIMEOUT) -> dict:
-        """The next message; a frame comes with its binary part, which must follow at once."""
-        text = await asyncio.wait_for(self.websocket.recv(), timeout)
-        assert isinstance(text, str), "a binary message arrived without a frame before it"
-        message = json.loads(text)
+        """The next message; a frame with its binary part."""
+        data = await asyncio.wait_for(self.websocket.recv(), timeout)
+        message = read_message(data)
         if message["type"] == "frame":
-            payload = await asyncio.wait_for(self.websocket.recv(), TIMEOUT)
-            assert isinstance(payload, bytes), f"a frame was followed by {payload!r}"
-            assert len(payload) == message["n_bytes"]
-            message["payload"], message["text_size"] = payload, len(text.encode())
+            text, payload = frame_parts(data)
+            message["payload"], message["text_size"] = payload, len(text)
         self.received.append(message)
         return message
 

@@ -29,6 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.sync.client import connect
+from wire import read_message
 
 from mlp_engine import MLP
 from mlp_engine.tabular import FORMULA_STARTS, MISSING, Table, read_csv, to_csv
@@ -53,13 +54,10 @@ class Client:
         self.ws.send(json.dumps(message))
 
     def until(self, *types: str, timeout: float = 60) -> dict:
-        """The next message of one of `types` (frames' binary parts are skipped)."""
+        """The next message of one of `types`."""
         deadline = time.monotonic() + timeout
         while True:
-            received = self.ws.recv(timeout=max(0.1, deadline - time.monotonic()))
-            if isinstance(received, bytes):
-                continue
-            message = json.loads(received)
+            message = read_message(self.ws.recv(timeout=max(0.1, deadline - time.monotonic())))
             if message["type"] in types:
                 return message
             assert message["type"] != "error", message

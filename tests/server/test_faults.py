@@ -8,6 +8,7 @@ import time
 from fastapi.testclient import TestClient
 from test_end_to_end import playground
 from websockets.asyncio.client import connect
+from wire import read_message, receive_message
 
 from benchmarks.bench_load import rss_mb, warm_up
 from mlp_engine import MLP
@@ -19,9 +20,7 @@ SLOW_READER_MB = 50
 
 def receive_type(ws, expected: str) -> dict:
     while True:
-        message = ws.receive_json()
-        if message["type"] == "frame":
-            ws.receive_bytes()
+        message = receive_message(ws)
         if message["type"] == expected:
             return message
 
@@ -74,9 +73,9 @@ def test_a_slow_reader_keeps_memory_bounded_and_others_streaming(live_server):
             epochs = []
             resumed_until = time.monotonic() + 1.0
             while time.monotonic() < resumed_until:
-                message = await asyncio.wait_for(slow.recv(), 5.0)
-                if isinstance(message, str) and json.loads(message)["type"] == "frame":
-                    epochs.append(json.loads(message)["epoch"])
+                message = read_message(await asyncio.wait_for(slow.recv(), 5.0))
+                if message["type"] == "frame":
+                    epochs.append(message["epoch"])
             await slow.send(json.dumps({"type": "pause"}))
             await other.send("pause")
             await other.expect("status", until=lambda status: status["state"] == "paused")

@@ -2,13 +2,14 @@
 data, and its binary part holds what the engine computes, in the manifest's order."""
 
 import json
+import struct
 
 import numpy as np
 import pytest
-from wire import decode_arrays
+from wire import decode_arrays, read_message
 
 from server import protocol
-from server.frames import frame_text
+from server.frames import frame_bytes, frame_text
 from server.protocol import TrainConfig
 from server.session import FrameJob, build_run, frame_message
 
@@ -146,3 +147,23 @@ def test_frames_with_the_same_arrays_share_one_manifest_encoded_once():
     for message in (first, second):
         assert json.loads(frame_text(message)) == message
     assert json.loads(frame_text({"type": "frame", "run": 1})) == {"type": "frame", "run": 1}
+
+
+@pytest.mark.parametrize("kind", CONFIGS)
+@pytest.mark.parametrize("probe", [0, 9, 10, 100])
+def test_a_frame_goes_out_as_one_message_its_json_then_its_arrays_in_place(kind, probe):
+    """docs/protocol.md's layout: a uint32 of the JSON part's length, a multiple of 4 whatever
+    the text's own length (the probes change it), the JSON part, then the arrays, which a
+    client reads in place as float32 (a Float32Array over the message needs the alignment)."""
+    run, message, payload = frame_of(CONFIGS[kind], probe=probe)
+    data = frame_bytes(message, payload)
+    text = frame_text(message)
+    (length,) = struct.unpack_from("<I", data)
+    assert length % 4 == 0 and len(text) <= length < len(text) + 4
+    assert data[4 : 4 + length].decode("ascii").rstrip(" ") == text
+    assert data[4 + length :] == payload
+    received = read_message(data)
+    assert received.pop("decoded").keys() == decode_arrays(message, payload).keys()
+    assert received == json.loads(text)
+    values = np.frombuffer(data, dtype="<f4", offset=4 + length)  # in place: no copy
+    np.testing.assert_array_equal(values, np.frombuffer(payload, dtype="<f4"))

@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from wire import read_message
 
 from server.history import HISTORY_POINTS, MAX_ROWS, LossHistory, summary_rows
 from tests.support.launcher import ServerProcess
@@ -120,12 +121,11 @@ async def flat_out(url: str, config: dict, frames: int) -> dict:
         sizes, start = [], None
         while len(sizes) < frames:
             message = await asyncio.wait_for(ws.recv(), 30)
-            if isinstance(message, str) and json.loads(message)["type"] == "frame":
-                binary = await asyncio.wait_for(ws.recv(), 30)
+            if read_message(message)["type"] == "frame":
                 if start is None:  # from the first frame on: the ready message is bigger
                     start = ws.wire_bytes
                 else:
-                    sizes.append(len(message) + len(binary))
+                    sizes.append(len(message))
         wire_per_frame = (ws.wire_bytes - start) / frames
         return {"sizes": sizes, "wire_per_frame": wire_per_frame, "extensions": extensions}
 

@@ -14,6 +14,7 @@ import json
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wire import receive_message
 
 from server.app import create_app
 from server.protocol import CLIENT_TYPES, parse_client_message
@@ -114,10 +115,8 @@ def send(ws, message: str | bytes) -> None:
 def next_error(ws) -> dict:
     """The next error the handler sent, skipping the worker's replies to valid messages."""
     while True:
-        reply = ws.receive_json()
-        if reply["type"] == "frame":
-            ws.receive_bytes()
-        elif reply["type"] == "error":
+        reply = receive_message(ws)
+        if reply["type"] == "error":
             assert reply["code"] != "internal", reply
             if reply["code"] in HANDLER_CODES:
                 return reply
@@ -168,9 +167,7 @@ def fuzz_connection(ws, quota: int) -> dict:
 
 def next_message(ws, expected: str, until=lambda message: True) -> dict:
     while True:
-        reply = ws.receive_json()
-        if reply["type"] == "frame":
-            ws.receive_bytes()
+        reply = receive_message(ws)
         assert reply.get("code") != "internal", reply
         if reply["type"] == expected and until(reply):
             return reply

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 from test_protocol import assert_float32_of, configure, receive, receive_frame, valid_config
-from wire import decode_arrays
+from wire import receive_message
 
 import mlp_engine.operations
 from mlp_engine import MLP
@@ -24,9 +24,7 @@ def receive_until(ws, expected_type: str) -> list[dict]:
     """Every message up to and including the first of `expected_type`, frames decoded."""
     messages = []
     while True:
-        message = ws.receive_json()
-        if message["type"] == "frame":
-            message["decoded"] = decode_arrays(message, ws.receive_bytes())
+        message = receive_message(ws)
         messages.append(message)
         if message["type"] == expected_type:
             return messages

@@ -6,6 +6,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
+from wire import frame_parts, receive_message
 
 from server import protocol
 from server.app import create_app
@@ -23,9 +24,7 @@ def app_client(**settings) -> TestClient:
 def receive_type(ws, expected: str) -> dict:
     """The next message of type `expected`, skipping frames (and their binary parts)."""
     while True:
-        message = ws.receive_json()
-        if message["type"] == "frame":
-            ws.receive_bytes()
+        message = receive_message(ws)
         if message["type"] == expected:
             return message
 
@@ -33,8 +32,7 @@ def receive_type(ws, expected: str) -> dict:
 def closed_with(ws) -> WebSocketDisconnect:
     with pytest.raises(WebSocketDisconnect) as closed:
         while True:
-            if ws.receive_json()["type"] == "frame":
-                ws.receive_bytes()
+            receive_message(ws)
     return closed.value
 
 
@@ -111,7 +109,7 @@ def test_messages_over_the_rate_are_dropped_with_one_error():
         time.sleep(1.0)  # the bucket refills
         ws.send_json({"type": "configure"})
         errors = []
-        while (message := ws.receive_json())["type"] == "error":
+        while (message := receive_message(ws))["type"] == "error":
             errors.append(message["code"])
     assert message["type"] == "ready"
     assert errors.count("rate_limited") == 1
@@ -258,7 +256,7 @@ def test_the_outbox_is_capped_in_bytes_but_passes_one_message_of_any_size():
     )
     outbox.put(big)
     assert not outbox.overflowed and outbox.pending_bytes > 5000
-    outbox.sent(outbox._control.popleft()[0])
+    outbox.sent(outbox._control.popleft())
     assert outbox.pending_bytes == 0
     status = protocol.Status(state="idle", epoch=0, message="y" * 78)
     for _ in range(7):  # 133 bytes each
@@ -285,7 +283,11 @@ def test_a_frame_put_before_a_message_goes_out_before_it():
         outbox.put_frame({"type": "frame", "run": 1}, b"old")
         outbox.put(ready)
         outbox.put_frame({"type": "frame", "run": 2}, b"new")
-        return [(json.loads(text)["type"], payload) for text, payload in await outbox.take()]
+        taken = []
+        for message in await outbox.take():
+            text, payload = (message, None) if isinstance(message, str) else frame_parts(message)
+            taken.append((json.loads(text)["type"], payload))
+        return taken
 
     assert asyncio.run(order()) == [("frame", b"old"), ("ready", None), ("frame", b"new")]
 

@@ -16,7 +16,7 @@ async def sent(*messages) -> list[str]:
     outbox = Outbox(asyncio.get_running_loop())
     for message in messages:
         outbox.put(message)
-    return [text for text, _ in await outbox.take()]
+    return await outbox.take()
 
 
 def test_a_message_goes_out_as_its_models_json_in_ascii():
@@ -125,7 +125,7 @@ def test_outboxes_filled_from_threads_are_all_taken_on_the_loop():
 
         async def drain(i):
             while len(taken[i]) < 50:
-                taken[i] += [json.loads(text)["epoch"] for text, _ in await outboxes[i].take()]
+                taken[i] += [json.loads(text)["epoch"] for text in await outboxes[i].take()]
 
         await asyncio.wait_for(asyncio.gather(*(drain(i) for i in range(8))), 30)
         for thread in threads:

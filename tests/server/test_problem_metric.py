@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix
 from test_protocol import configure
-from wire import decode_arrays
+from wire import receive_message
 
 from mlp_engine.problems import problem_kind
 from server.protocol import TrainConfig
@@ -21,9 +21,9 @@ BINARY_MSE = TrainConfig(
 
 def next_frame(ws) -> tuple[dict, dict]:
     """The next frame (statuses on the way are passed over) and its arrays, decoded."""
-    while (message := ws.receive_json())["type"] != "frame":
+    while (message := receive_message(ws))["type"] != "frame":
         pass
-    return message, decode_arrays(message, ws.receive_bytes())
+    return message, message["decoded"]
 
 
 def test_a_binary_run_trained_with_mse_reports_accuracy_and_its_confusion(client):

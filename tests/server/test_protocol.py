@@ -13,7 +13,7 @@ import numpy as np
 import plotly
 import pytest
 from pydantic import ValidationError
-from wire import decode_arrays
+from wire import frame_parts, receive_message
 
 from mlp_engine.datasets import (
     DATASETS,
@@ -346,7 +346,7 @@ def test_parse_client_message_accepts_valid_messages(message):
 
 # -- a websocket session -------------------------------------------------------------------------
 def receive(ws, expected_type: str) -> dict:
-    message = ws.receive_json()
+    message = receive_message(ws)
     assert message["type"] == expected_type, message
     return message
 
@@ -354,20 +354,17 @@ def receive(ws, expected_type: str) -> dict:
 def receive_frame(ws) -> tuple[dict, dict]:
     """The next frame and its binary part, decoded."""
     frame = receive(ws, "frame")
-    payload = ws.receive_bytes()
-    return frame, decode_arrays(frame, payload)
+    return frame, frame["decoded"]
 
 
 def receive_until_frame_at(ws, epoch: int) -> list[dict]:
     """Every message up to and including the first frame at `epoch`."""
     messages = []
     while True:
-        message = ws.receive_json()
+        message = receive_message(ws)
         messages.append(message)
-        if message["type"] == "frame":
-            decode_arrays(message, ws.receive_bytes())
-            if message["epoch"] == epoch:
-                return messages
+        if message["type"] == "frame" and message["epoch"] == epoch:
+            return messages
 
 
 def configure(ws, config: TrainConfig) -> tuple[dict, dict, dict]:
@@ -625,12 +622,14 @@ def test_messages_stay_strict_json_when_the_test_loss_overflows(client):
         configure(ws, OVERFLOW_CONFIG)
         ws.send_json({"type": "step", "epochs": epochs})
         while True:
-            texts.append(ws.receive_text())
-            message = json.loads(texts[-1])
-            if message["type"] == "frame":
-                ws.receive_bytes()
-                if message["epoch"] == epochs:
-                    break
+            received = ws.receive()
+            text = received.get("text")
+            if text is None:  # a frame: its JSON part
+                text = frame_parts(received["bytes"])[0]
+            texts.append(text)
+            message = json.loads(text)
+            if message["type"] == "frame" and message["epoch"] == epochs:
+                break
     not_json = [json.loads(text) for text in texts if not is_strict_json(text)]
     offending = [
         (epoch, train_loss, test_loss)

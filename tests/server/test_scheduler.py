@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+from wire import read_message
 
 from server import protocol
 from server.cli import worker_count
@@ -181,10 +182,7 @@ def test_the_server_process_threads_do_not_grow_with_its_sessions(live_server):
         for websocket in sockets:  # every session has trained (its frame after play)
             while True:
                 assert time.monotonic() < deadline, "a session sent no frame of its training"
-                message = await asyncio.wait_for(websocket.recv(), SAFETY_NET)
-                if isinstance(message, bytes):
-                    continue
-                message = json.loads(message)
+                message = read_message(await asyncio.wait_for(websocket.recv(), SAFETY_NET))
                 if message["type"] == "frame" and message["state"] == "running":
                     break
         return sockets
@@ -225,7 +223,7 @@ def test_max_sessions_holds_across_worker_processes(tmp_path: Path):
             try:
                 await websocket.send(json.dumps({"type": "configure"}))
                 while (
-                    json.loads(await asyncio.wait_for(websocket.recv(), SAFETY_NET))["type"]
+                    read_message(await asyncio.wait_for(websocket.recv(), SAFETY_NET))["type"]
                     != "ready"
                 ):
                     pass
@@ -317,7 +315,7 @@ def test_worker_processes_share_sessions_opened_one_after_another():
                 websocket = await connect(server.ws_url, max_size=None)
                 await websocket.send(json.dumps({"type": "configure"}))
                 while (
-                    json.loads(await asyncio.wait_for(websocket.recv(), SAFETY_NET))["type"]
+                    read_message(await asyncio.wait_for(websocket.recv(), SAFETY_NET))["type"]
                     != "ready"
                 ):
                     pass
