@@ -1,11 +1,11 @@
 """What one frame shows of a run: the network's state, computed by `mlp_engine` itself.
 
 A frame is a JSON part (`protocol.Frame`) and a binary part: every dense array, float32
-little-endian, laid end to end and described by the JSON part's `arrays`. Both go out in one
-binary websocket message (`frame_bytes`). What the network
-does over the input plane (the decision boundary, the neurons' thumbnails, the layer space's
-grid lines) is not in it: the page computes that from the frame's W and b (static/forward.js),
-which keeps a frame to a few kilobytes.
+little-endian, laid end to end and described by the JSON part's `arrays`; both go out in one
+binary websocket message (`frame_bytes`). What the network does over the input plane (the
+decision boundary, the neurons' thumbnails, the layer space's grid lines) is not in it: the
+page computes that from the frame's W and b (static/forward.js), which keeps a frame to a few
+kilobytes.
 """
 
 import functools

@@ -116,8 +116,9 @@ class Doorbell:
 
 class Outbox:
     """Messages from the session's turns to the websocket's sender coroutine: the typed
-    messages of `protocol` go in, their JSON text (`protocol.wire_text`) comes out, serialised
-    once, by the thread that puts them, so that a big export is not encoded on the event loop.
+    messages of `protocol` go in, their JSON text (`protocol.wire_text`) comes out, and a
+    frame's whole message as bytes (`frames.frame_bytes`); each serialised once, by the thread
+    that puts it, so that a big export is not encoded on the event loop.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, max_bytes: int = MAX_PENDING_BYTES):

@@ -16,11 +16,11 @@ INTRO = """# The `/ws/train` protocol
 
 Generated from `server/protocol/` by `python -m server.protocol.docs`; do not edit by hand.
 
-One websocket connection is one training session with its own worker thread. Every message is
-a JSON text message with a `type`, but for frames: a `frame` is one binary message holding
-its JSON part and its dense arrays, in that order: 4 bytes, a little-endian uint32 h; h bytes
-of JSON text (the `frame` below: ASCII, padded with spaces to a multiple of 4); then the arrays,
-little-endian float32 laid out as its `arrays` say (`n_bytes` bytes). A client sends
+One websocket connection is one training session. Every message is a JSON text message with
+a `type`, but for frames: a `frame` is one binary message holding its JSON part and its dense
+arrays, in that order: 4 bytes, a little-endian uint32 h; h bytes of JSON text (the `frame`
+below: ASCII, padded with spaces to a multiple of 4); then the arrays, little-endian float32
+laid out as its `arrays` say (`n_bytes` bytes). A client sends
 `configure` first; the server answers `ready` and the run's first frame (epoch 0). An `error`
 never closes the connection: the session stays as it was and keeps working. Frames go out at
 most about 30 times a second and always carry the latest state; the epochs trained between two
