@@ -13,7 +13,8 @@ render time per frame (`stats.renderMs`, measured around the views' drawing). Ta
 30 frames rendered per second and a median render of at most 16 ms. The server sends at most
 about 30 frames a second, and fewer when building a frame takes longer than its share of that
 second, so frames rendered per second cannot exceed frames received: the report also gives the
-page's own ceiling, 1000 / median render ms.
+page's own ceiling, 1000 / median render ms. The window counts whole frames, so the frame
+rate's target is met by a count within one frame of 30 x the window's length.
 """
 
 import argparse
@@ -89,7 +90,9 @@ def measure(url: str, seconds: float) -> dict:
 
 
 def report(hidden: str, result: dict) -> str:
-    fps_ok = result["rendered_per_s"] >= TARGET_FPS
+    # Frames are counted whole over the window: one frame either side of its edges is +-1 in
+    # the count, so "30 a second" is met by a count within one frame of 30 x the window.
+    fps_ok = result["rendered_per_s"] * result["seconds"] >= TARGET_FPS * result["seconds"] - 1
     render_ok = result["render_median"] <= TARGET_RENDER_MS
     views = ", ".join(f"{name} {ms:.1f}" for name, ms in result["views"].items())
     return "\n".join(
