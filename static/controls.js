@@ -9,7 +9,7 @@
  */
 
 import { errorSlot } from "./errors.js";
-import { element, numberField, selectField, setSelectValue, sliderField } from "./fields.js";
+import { element, numberField, selectField, setSelectValue, showSelectValue, sliderField } from "./fields.js";
 import { FEATURE_LABELS, paintDatasetIcon, paintFeature } from "./sketches.js";
 import {
   CUSTOM,
@@ -331,8 +331,12 @@ function syncFeatures(controls, state, info, options) {
 function showDataSize(controls, state, info, run) {
   setSelectValue(controls.n_samples, info.n_samples);
   const ownRun = run?.config.dataset === state.dataset ? run : null;
-  const classes = info.kind === "regression" ? 0 : (info.classes?.length ?? ownRun?.classes.length ?? 0);
-  if (classes > 0) setSelectValue(controls.n_classes, classes);
+  showClasses(controls, info.kind === "regression" ? 0 : (info.classes?.length ?? ownRun?.classes.length ?? 0));
+}
+
+/** The classes menu shows `classes`, blank for 0 (a regression's targets have no classes). */
+function showClasses(controls, classes) {
+  if (classes > 0) showSelectValue(controls.n_classes, classes);
   else controls.n_classes.selectedIndex = -1;
 }
 
@@ -342,7 +346,9 @@ export function syncControls(controls, state, options, run = null) {
   for (const [field] of TOP_BAR) setSelectValue(controls[field], state[field]);
   if (info.source === "generated") {
     setSelectValue(controls.n_samples, state.n_samples);
-    setSelectValue(controls.n_classes, state.n_classes);
+    // Only a multi-class set's classes are chosen; a binary set has its 2, a regression none.
+    if (info.kind === "multiclass") setSelectValue(controls.n_classes, state.n_classes);
+    else showClasses(controls, info.kind === "binary" ? 2 : 0);
   } else {
     showDataSize(controls, state, info, run);
   }

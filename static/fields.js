@@ -39,13 +39,24 @@ export function selectField(container, field, label, choices, change, extraClass
 
 /** Select the choice whose value is `value`, adding it if a link asked for one off the menu. */
 export function setSelectValue(select, value) {
-  let index = select.choices.findIndex(([v]) => v === value);
-  if (index < 0) {
-    select.choices.push([value, String(value)]);
-    select.append(element("option", { text: String(value) }));
-    index = select.choices.length - 1;
-  }
-  select.selectedIndex = index;
+  select.selectedIndex = choiceIndex(select, value, {});
+}
+
+/**
+ * Show `value` in a greyed-out menu that does not offer it (a data set's own number of classes,
+ * such as a binary set's 2): an option added for it is disabled, so that it cannot be picked
+ * once the menu is enabled again for data whose value may be chosen.
+ */
+export function showSelectValue(select, value) {
+  select.selectedIndex = choiceIndex(select, value, { disabled: "" });
+}
+
+function choiceIndex(select, value, attributes) {
+  const index = select.choices.findIndex(([v]) => v === value);
+  if (index >= 0) return index;
+  select.choices.push([value, String(value)]);
+  select.append(element("option", { text: String(value), ...attributes }));
+  return select.choices.length - 1;
 }
 
 /**

@@ -357,6 +357,32 @@ def test_real_data_show_their_own_sizes_and_only_the_toggles_that_apply(watched)
     assert selected_text(page, "n-samples") == "442"
 
 
+def test_the_classes_menu_shows_each_data_sets_own_classes_and_offers_only_3_to_5(watched):
+    """A binary set shows its 2 classes, a regression none; the 2 of a binary set and the 10 of
+    digits, shown in the greyed-out menu, are not offered once a multi-class set enables it."""
+    page = open_page(watched, "dataset=circle")
+    classes = page.get_by_test_id("n-classes")
+    expect(classes).to_be_disabled()
+    assert selected_text(page, "n-classes") == "2"
+    page.get_by_test_id("dataset-sine").click()
+    page.wait_for_function("() => window.playground.run?.config.dataset === 'sine'")
+    assert classes.evaluate("s => s.selectedIndex") == -1
+    page.get_by_test_id("dataset-digits").click()
+    page.wait_for_function("() => window.playground.run?.config.dataset === 'digits'")
+    page.wait_for_function(
+        "() => { const s = document.querySelector('[data-testid=n-classes]');"
+        " return s.selectedIndex >= 0 && s.options[s.selectedIndex].text === '10'; }"
+    )
+    page.get_by_test_id("dataset-multi_blobs").click()
+    page.wait_for_function("() => window.playground.run?.config.dataset === 'multi_blobs'")
+    expect(classes).to_be_enabled()
+    offered = classes.evaluate("s => [...s.options].filter((o) => !o.disabled).map((o) => o.text)")
+    assert offered == ["3", "4", "5"]
+    assert selected_text(page, "n-classes") == "3"
+    classes.select_option(label="4")
+    page.wait_for_function("() => window.playground.run?.classes.length === 4")
+
+
 def test_a_link_made_on_your_own_data_says_so_until_another_data_set_is_chosen(watched):
     page = open_page(watched, "dataset=custom&hidden=3")
     notice = page.get_by_test_id("link-notice")
