@@ -74,6 +74,21 @@ function edgePath(from, to, fromHalf, toHalf) {
   return `M${x0},${from.y} C${xm},${from.y} ${xm},${to.y} ${x1},${to.y}`;
 }
 
+let measure = null;
+
+/**
+ * The largest font size (px, fractional) at which the longest word of a label (`html`) is at
+ * most `width` px wide in the page's font: a narrow column (a projector's 1024 px) shrinks
+ * names such as "sepal length (cm)" rather than breaking their words ("sepa / l / le...").
+ */
+function wordFittingFont(html, width) {
+  measure ??= document.createElement("canvas").getContext("2d");
+  measure.font = `100px ${getComputedStyle(document.body).fontFamily}`;
+  const text = new DOMParser().parseFromString(html, "text/html").body.textContent;
+  const widest = Math.max(0, ...text.split(/\s+/).map((word) => measure.measureText(word).width));
+  return widest > 0 ? (100 * width) / widest : Infinity;
+}
+
 function svgElement(name, attributes) {
   const element = document.createElementNS(SVG, name);
   for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
@@ -125,7 +140,15 @@ function build(element, sizes, run, context) {
   // Many inputs: label every few only, as the rows allow (hovering a node names it).
   const inputSpacing = positions[0].length > 1 ? positions[0][1].y - positions[0][0].y : MAX_NODE;
   const labelEvery = Math.ceil(9 / inputSpacing);
-  const labelWidth = width / sizes.length / 2 - sides[0] / 2 - 12;
+  const labelMaxWidth = Math.max(30, width / sizes.length / 2 - sides[0] / 2 - 12);
+  const labelRows = inputSpacing * labelEvery;
+  const rowFont = Math.min(12, Math.max(8, labelRows - 1));
+  const wraps = Math.floor(labelRows / (rowFont * 1.15)) - 1 > 1;
+  // Names that wrap (a few inputs, tall rows): one size for the column, at which every word fits.
+  const labelFont = wraps
+    ? Math.max(8, Math.min(rowFont, ...inputs.map(({ html }) => wordFittingFont(html, labelMaxWidth))))
+    : rowFont;
+  const lines = Math.max(1, Math.floor(labelRows / (labelFont * 1.15)) - 1);
   const nodes = positions.map((column, c) =>
     column.map(({ x, y }, j) => {
       const half = sides[c] / 2;
@@ -149,12 +172,10 @@ function build(element, sizes, run, context) {
           const label = document.createElement("span");
           label.className = "input-label";
           label.innerHTML = html;
-          const fontSize = Math.min(12, Math.max(8, inputSpacing * labelEvery - 1));
-          const lines = Math.max(1, Math.floor((inputSpacing * labelEvery) / (fontSize * 1.15)) - 1);
           Object.assign(label.style, {
-            fontSize: `${fontSize}px`,
+            fontSize: `${labelFont}px`,
             width: "max-content",
-            maxWidth: `${Math.max(30, labelWidth)}px`,
+            maxWidth: `${labelMaxWidth}px`,
           });
           if (lines > 1) label.style.webkitLineClamp = String(Math.min(3, lines));
           else label.classList.add("one-line");

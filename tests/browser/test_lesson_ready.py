@@ -383,6 +383,37 @@ def test_the_classes_menu_shows_each_data_sets_own_classes_and_offers_only_3_to_
     page.wait_for_function("() => window.playground.run?.classes.length === 4")
 
 
+def test_column_names_keep_their_words_whole_on_a_projector(watched):
+    """At 1024 px iris's inputs have about 30 px for their names: the names shrink (one size for
+    the column) rather than break words ("sepa / l / le..."), and none is cut off."""
+    watched.page.set_viewport_size({"width": 1024, "height": 768})
+    page = open_page(watched, "dataset=iris")
+    page.wait_for_function("() => window.playground.run?.config.dataset === 'iris'")
+    labels = page.locator("[data-testid=network-graph] .input-label")
+    expect(labels).to_have_count(4)
+    shown = labels.evaluate_all(
+        """labels => labels.map((label) => {
+            const text = label.firstChild;
+            const words = [];
+            for (const match of text.data.matchAll(/\\S+/g)) {
+                const range = document.createRange();
+                range.setStart(text, match.index);
+                range.setEnd(text, match.index + match[0].length);
+                words.push([match[0], range.getClientRects().length]);
+            }
+            return {text: text.data, words, font: getComputedStyle(label).fontSize,
+                    cut: label.scrollHeight > label.clientHeight + 1};
+        })"""
+    )
+    assert [label["text"] for label in shown] == [
+        "sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)",
+    ]  # fmt: skip
+    for label in shown:
+        assert all(lines == 1 for _, lines in label["words"]), label
+        assert not label["cut"], label
+    assert len({label["font"] for label in shown}) == 1
+
+
 def test_a_link_made_on_your_own_data_says_so_until_another_data_set_is_chosen(watched):
     page = open_page(watched, "dataset=custom&hidden=3")
     notice = page.get_by_test_id("link-notice")
