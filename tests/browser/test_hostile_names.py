@@ -149,9 +149,7 @@ def test_a_csv_of_markup_names_on_principal_components_shows_them_as_text(watche
     run = wait_for_run(page, "run.source === 'custom' && run.view === 'pca'")
     assert run["columns"] == [LINK, BIG, THIRD]
     # The plane's plot has titles too: wait for the principal components' own.
-    page.wait_for_function(
-        f"() => {PLOT}?.querySelector('.xtitle')?.textContent.startsWith('PC1')"
-    )
+    page.wait_for_function(f"() => {PLOT}?.querySelector('.xtitle')?.textContent.startsWith('PC1')")
 
     drawn = boundary_markup(page)
     assert (drawn["links"], drawn["styled"]) == ([], [])
