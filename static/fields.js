@@ -73,7 +73,8 @@ export function sliderField(container, field, label, [min, max, step], scale, ch
   input.fromValue = scale.fromValue;
   input.addEventListener("input", () => input.show(scale.toValue(Number(input.value))));
   input.addEventListener("change", () => change(field, scale.toValue(Number(input.value))));
-  labelled(container, field, element("label", { for: id }, [`${label}: `, output]), input);
+  // The label carries the value: it wraps rather than cut it off in a narrow panel.
+  labelled(container, field, element("label", { for: id, class: "with-value" }, [`${label}: `, output]), input);
   return input;
 }
 

@@ -414,6 +414,25 @@ def test_column_names_keep_their_words_whole_on_a_projector(watched):
     assert len({label["font"] for label in shown}) == 1
 
 
+def test_the_sliders_labels_show_their_values_on_a_projector(watched):
+    """At 1024 px "Ratio of training to test data: 50%" is wider than the data panel: the label
+    wraps rather than cut off its value."""
+    watched.page.set_viewport_size({"width": 1024, "height": 768})
+    page = open_page(watched, "dataset=circle&ratio=0.7&noise=0.2")
+    for field, text in (("train-fraction", "70%"), ("noise", "20")):
+        label = page.locator(f"label[for=control-{field}]")
+        expect(label.locator("output")).to_have_text(text)
+        shown = label.evaluate(
+            """label => {
+                const box = label.getBoundingClientRect();
+                const value = label.querySelector("output").getBoundingClientRect();
+                return {cut: label.scrollWidth > label.clientWidth,
+                        inside: value.right <= box.right + 0.5 && value.bottom <= box.bottom + 0.5};
+            }"""
+        )
+        assert shown == {"cut": False, "inside": True}, (field, shown)
+
+
 def test_a_link_made_on_your_own_data_says_so_until_another_data_set_is_chosen(watched):
     page = open_page(watched, "dataset=custom&hidden=3")
     notice = page.get_by_test_id("link-notice")
