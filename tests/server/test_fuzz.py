@@ -114,26 +114,51 @@ def send(ws, message: str | bytes) -> None:
         ws.send_text(message)
 
 
-def next_error(ws) -> dict:
-    """The next error the handler sent, skipping the worker's replies to valid messages and
-    the handler's own to a valid command it had to drop: with `MAX_PENDING_COMMANDS` commands
-    waiting for the session (a batch of 100 holds gradient checks and runs to build, and a
-    loaded machine's worker falls behind), the next is dropped with `rate_limited`, "the
-    session is busy". That is the server's answer to a client that sends faster than its
-    session works, not an answer to a bad message; counting it as one put every later error
-    one place off."""
+def batch_errors(ws, end: str) -> list[dict]:
+    """The errors the handler sent up to `end`'s, which marks the end of a batch, skipping the
+    worker's replies to valid messages and the handler's own to a valid command it had to
+    drop: with `MAX_PENDING_COMMANDS` commands waiting for the session (a batch of 100 holds
+    gradient checks and runs to build, and a loaded machine's worker falls behind), the next
+    is dropped with `rate_limited`, "the session is busy". That is the server's answer to a
+    client that sends faster than its session works, not an answer to a bad message. Read to
+    the end before anything is judged, so that a failing batch leaves the next one (and
+    Hypothesis's replays) reading their own replies."""
+    errors = []
     while True:
         reply = receive_message(ws)
-        if reply["type"] == "error":
-            assert reply["code"] != "internal", reply
-            if reply["code"] == "rate_limited" and reply["message"].startswith(SESSION_BUSY):
-                continue
-            if reply["code"] in HANDLER_CODES:
-                return reply
+        if reply["type"] != "error":
+            continue
+        assert reply["code"] != "internal", reply
+        if reply["code"] == "unknown_type" and f'"{end}"' in reply["message"]:
+            return errors
+        if reply["code"] == "rate_limited" and reply["message"].startswith(SESSION_BUSY):
+            continue
+        if reply["code"] in HANDLER_CODES:
+            errors.append(reply)
+
+
+def match_errors(expected: list[tuple[str | bytes, dict]], errors: list[dict]) -> None:
+    """Each bad message answered by its error, in order, and no other error but a worker's
+    invalid_config about an earlier valid message."""
+    replies = iter(errors)
+    for message, error in expected:
+        reply = next(replies, None)
+        while (
+            reply is not None
+            and reply["code"] == "invalid_config"
+            and error["code"] != "invalid_config"
+        ):
+            reply = next(replies, None)  # a worker's invalid_config about an earlier message
+        assert reply is not None, ("no error answered", message[:200], error)
+        assert reply["code"] == error["code"], (message[:200], reply, error)
+        if "message" in error:
+            assert reply["message"] == error["message"], (message[:200], reply, error)
+    extra = [reply for reply in replies if reply["code"] != "invalid_config"]
+    assert extra == [], ("errors no bad message asked for", extra)
 
 
 def fuzz_connection(ws, quota: int) -> dict:
-    counts = {"sent": 0, "errors": 0, "applied": 0}
+    counts = {"sent": 0, "errors": 0, "applied": 0, "batches": 0}
     ws.send_json({"type": "configure", "config": CHEAP_CONFIG})
 
     @settings(
@@ -157,14 +182,11 @@ def fuzz_connection(ws, quota: int) -> dict:
                 counts["applied"] += 1
             else:
                 expected.append((message, error))
-        for message, error in expected:
-            reply = next_error(ws)
-            while reply["code"] == "invalid_config" and error["code"] != "invalid_config":
-                reply = next_error(ws)  # a worker's invalid_config about an earlier message
-            assert reply["code"] == error["code"], (message[:200], reply, error)
-            if "message" in error:
-                assert reply["message"] == error["message"]
-            counts["errors"] += 1
+        counts["batches"] += 1
+        end = f"end-of-batch-{counts['batches']}"
+        ws.send_json({"type": end})
+        match_errors(expected, batch_errors(ws, end))
+        counts["errors"] += len(expected)
 
     fuzz()
     ws.send_json({"type": "reset"})
@@ -192,7 +214,7 @@ def test_fuzzed_messages_get_errors_and_never_break_a_session():
             allowed_hosts=("testserver",),
         )
     )
-    totals = {"sent": 0, "errors": 0, "applied": 0}
+    totals = {"sent": 0, "errors": 0, "applied": 0, "batches": 0}
     with TestClient(app) as client:
         for _ in range(CONNECTIONS):
             with client.websocket_connect("/ws/train") as ws:
