@@ -77,15 +77,18 @@ function edgePath(from, to, fromHalf, toHalf) {
 let measure = null;
 
 /**
- * The largest font size (px, fractional) at which the longest word of a label (`html`) is at
- * most `width` px wide in the page's font: a narrow column (a projector's 1024 px) shrinks
- * names such as "sepal length (cm)" rather than breaking their words ("sepa / l / le...").
+ * The largest font size (px, fractional) at which the longest word of every label (`htmls`)
+ * is at most `width` px wide in the page's font: a narrow column (a projector's 1024 px)
+ * shrinks names such as "sepal length (cm)" rather than breaking their words ("sepa / l /
+ * le...").
  */
-function wordFittingFont(html, width) {
+function wordFittingFont(htmls, width) {
   measure ??= document.createElement("canvas").getContext("2d");
   measure.font = `100px ${getComputedStyle(document.body).fontFamily}`;
-  const text = new DOMParser().parseFromString(html, "text/html").body.textContent;
-  const widest = Math.max(0, ...text.split(/\s+/).map((word) => measure.measureText(word).width));
+  const words = htmls.flatMap((html) =>
+    new DOMParser().parseFromString(html, "text/html").body.textContent.split(/\s+/),
+  );
+  const widest = Math.max(0, ...words.map((word) => measure.measureText(word).width));
   return widest > 0 ? (100 * width) / widest : Infinity;
 }
 
@@ -142,13 +145,14 @@ function build(element, sizes, run, context) {
   const labelEvery = Math.ceil(9 / inputSpacing);
   const labelMaxWidth = Math.max(30, width / sizes.length / 2 - sides[0] / 2 - 12);
   const labelRows = inputSpacing * labelEvery;
+  const linesAt = (font) => Math.max(1, Math.floor(labelRows / (font * 1.15)) - 1);
   const rowFont = Math.min(12, Math.max(8, labelRows - 1));
-  const wraps = Math.floor(labelRows / (rowFont * 1.15)) - 1 > 1;
   // Names that wrap (a few inputs, tall rows): one size for the column, at which every word fits.
-  const labelFont = wraps
-    ? Math.max(8, Math.min(rowFont, ...inputs.map(({ html }) => wordFittingFont(html, labelMaxWidth))))
-    : rowFont;
-  const lines = Math.max(1, Math.floor(labelRows / (labelFont * 1.15)) - 1);
+  const labelFont =
+    linesAt(rowFont) > 1
+      ? Math.max(8, Math.min(rowFont, wordFittingFont(inputs.map(({ html }) => html), labelMaxWidth)))
+      : rowFont;
+  const lines = linesAt(labelFont);
   const nodes = positions.map((column, c) =>
     column.map(({ x, y }, j) => {
       const half = sides[c] / 2;
